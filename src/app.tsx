@@ -1,0 +1,97 @@
+// The Hono app: middleware (request ids, security headers, CSRF, body limits), then every route.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import { nanoid } from 'nanoid';
+import type { Deps } from './deps.ts';
+import { StorageError } from './storage/store.ts';
+import { assetRoutes } from './web/assets.ts';
+import type { AppEnv } from './web/env.ts';
+import { healthRoutes } from './web/health.ts';
+import { jsonError, siteOrigin, wantsJson } from './web/http.ts';
+import { roomRoutes } from './web/rooms.tsx';
+import { socketRoutes } from './web/sockets.ts';
+import { Layout } from './views/layout.tsx';
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(async (c, next) => {
+    c.set('deps', deps);
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || nanoid(12));
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', c.var.requestId);
+    deps.log.debug('request', {
+      request_id: c.var.requestId,
+      method: c.req.method,
+      path: new URL(c.req.url).pathname.replace(/\/rooms\/[^/]+/, '/rooms/:id'),
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+      crossOriginResourcePolicy: 'same-origin',
+      xFrameOptions: 'DENY',
+    }),
+  );
+
+  // Browser form posts must come from this site; JSON API calls are not affected (no cookies needed).
+  app.use(csrf({ origin: (origin, c) => origin === siteOrigin(c as never) }));
+
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: (c) => jsonError(c, 413, 'body_too_large', `The request body is larger than ${deps.config.MAX_BODY_BYTES} bytes.`),
+    }),
+  );
+
+  app.route('/', assetRoutes());
+  app.route('/', healthRoutes());
+  app.route('/', socketRoutes());
+  app.route('/', roomRoutes());
+
+  app.notFound((c) => {
+    if (wantsJson(c)) return jsonError(c, 404, 'not_found', 'No such resource.');
+    return c.html(
+      <Layout title="Not found">
+        <main class="narrow">
+          <section class="card">
+            <h1>Nothing here</h1>
+            <p>
+              <a href="/">Back to the lobby</a>
+            </p>
+          </section>
+        </main>
+      </Layout>,
+      404,
+    );
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof StorageError) {
+      deps.log.warn('storage unavailable', { request_id: c.var.requestId, error: err.message });
+      return jsonError(c, 503, 'storage_unavailable', 'Storage is unavailable; nothing was saved. Try again shortly.');
+    }
+    deps.log.error('unhandled error', { request_id: c.var.requestId, error: err.name, detail: err.message.slice(0, 300) });
+    return jsonError(c, 500, 'internal_error', 'Something went wrong on our side.');
+  });
+
+  return app;
+}

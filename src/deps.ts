@@ -1,0 +1,62 @@
+// The one place that picks implementations: storage and broker by STORAGE_URL, wired into hub and service.
+import { createStorage } from 'unstorage';
+import memoryDriver from 'unstorage/drivers/memory';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { Broker } from './realtime/broker.ts';
+import { MemoryBroker } from './realtime/broker-memory.ts';
+import { Hub } from './realtime/hub.ts';
+import { AddressLimits } from './rooms/rate-limit.ts';
+import { RoomService } from './rooms/service.ts';
+import { KvRoomStore } from './storage/kv-store.ts';
+import type { RoomStore } from './storage/store.ts';
+import { renderLive } from './views/fragments.tsx';
+
+export type Deps = {
+  config: Config;
+  log: Logger;
+  store: RoomStore;
+  broker: Broker;
+  hub: Hub;
+  rooms: RoomService;
+  rateLimits: AddressLimits;
+  close(): Promise<void>;
+};
+
+async function openStorage(config: Config, log: Logger): Promise<{ store: RoomStore; broker: Broker }> {
+  const url = config.STORAGE_URL;
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const { openRedis } = await import('./storage/redis.ts');
+    return openRedis(url, log);
+  }
+  if (url.startsWith('sqlite:')) {
+    const { openSqliteStorage } = await import('./storage/sqlite.ts');
+    return { store: new KvRoomStore(await openSqliteStorage(url.slice('sqlite:'.length)), 'sqlite'), broker: new MemoryBroker() };
+  }
+  return { store: new KvRoomStore(createStorage({ driver: memoryDriver() }), 'memory'), broker: new MemoryBroker() };
+}
+
+export async function createDeps(config: Config, log: Logger): Promise<Deps> {
+  const { store, broker } = await openStorage(config, log);
+  const hub = new Hub(broker, { live: renderLive, ws: (e) => JSON.stringify(e) });
+  const rooms = new RoomService({ store, broker, config, log, connectedTokens: () => hub.connectedTokens() });
+  const rateLimits = new AddressLimits({
+    createsPerMinute: config.CREATE_RATE_PER_MINUTE,
+    joinsPerMinute: config.JOIN_RATE_PER_MINUTE,
+    exempt: config.RATE_LIMIT_EXEMPT,
+  });
+  return {
+    rateLimits,
+    config,
+    log,
+    store,
+    broker,
+    hub,
+    rooms,
+    async close() {
+      rooms.stop();
+      await broker.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// Structured logs: one JSON object per line, quiet by default, never message content or passwords.
+type Level = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const rank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export type Fields = Record<string, string | number | boolean | null | undefined>;
+
+export type Logger = {
+  debug(msg: string, fields?: Fields): void;
+  info(msg: string, fields?: Fields): void;
+  warn(msg: string, fields?: Fields): void;
+  error(msg: string, fields?: Fields): void;
+};
+
+export function createLogger(level: Level = 'info', write: (line: string) => void = (l) => console.log(l)): Logger {
+  const min = rank[level];
+  const emit = (lvl: Exclude<Level, 'silent'>) => (msg: string, fields?: Fields) => {
+    if (rank[lvl] < min) return;
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** Error details safe to log: the class and message of the error, never request data. */
+export function errorFields(err: unknown): Fields {
+  if (err instanceof Error) return { error: err.name, detail: err.message.slice(0, 300) };
+  return { error: String(err).slice(0, 300) };
+}

@@ -1,0 +1,50 @@
+// Room events: what the broker carries between instances and what JSON clients receive.
+import type { Message } from '../rooms/types.ts';
+
+type Base = { room_id: string; timestamp: string };
+
+export type MessageEvent = Base & { type: 'message' } & Omit<Message, 'memberId'> & { member_id: string };
+export type PresenceEvent = Base & { type: 'user_joined' | 'user_left'; username: string; users: string[] };
+export type TypingEvent = Base & { type: 'typing'; username: string; member_id: string };
+export type EndEvent = Base & { type: 'room_expired' | 'room_destroyed' };
+
+export type RoomEvent = MessageEvent | PresenceEvent | TypingEvent | EndEvent;
+
+export type HistoryEvent = Base & { type: 'history'; users: string[]; messages: Array<Omit<MessageEvent, 'room_id' | 'timestamp' | 'type'> & { type: 'message'; room_id: string; timestamp: string }> };
+export type ErrorEvent = Base & { type: 'error'; code: string; message: string };
+
+const now = () => new Date().toISOString();
+
+export function messageEvent(roomId: string, m: Message): MessageEvent {
+  return {
+    type: 'message',
+    room_id: roomId,
+    id: m.id,
+    seq: m.seq,
+    username: m.username,
+    member_id: m.memberId,
+    content: m.content,
+    verified: m.verified,
+    timestamp: m.timestamp,
+  };
+}
+
+export function presenceEvent(roomId: string, type: PresenceEvent['type'], username: string, users: string[]): PresenceEvent {
+  return { type, room_id: roomId, timestamp: now(), username, users };
+}
+
+export function typingEvent(roomId: string, username: string, memberId: string): TypingEvent {
+  return { type: 'typing', room_id: roomId, timestamp: now(), username, member_id: memberId };
+}
+
+export function endEvent(roomId: string, type: EndEvent['type']): EndEvent {
+  return { type, room_id: roomId, timestamp: now() };
+}
+
+export function historyEvent(roomId: string, messages: Message[], users: string[]): HistoryEvent {
+  return { type: 'history', room_id: roomId, timestamp: now(), users, messages: messages.map((m) => messageEvent(roomId, m)) };
+}
+
+export function errorEvent(roomId: string, code: string, message: string): ErrorEvent {
+  return { type: 'error', room_id: roomId, timestamp: now(), code, message };
+}

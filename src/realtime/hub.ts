@@ -1,0 +1,135 @@
+// The Hub: this instance's sockets, grouped by room; renders each event once and fans it out natively.
+import type { Server, ServerWebSocket } from 'bun';
+import type { Identity } from '../rooms/types.ts';
+import type { Broker } from './broker.ts';
+import type { RoomEvent } from './events.ts';
+
+export type SocketKind = 'live' | 'ws';
+
+export type SocketData = {
+  kind: SocketKind;
+  roomId: string;
+  tokenHash: string;
+  identity: Identity;
+  /** Seq the client already has: catch-up starts after it. */
+  since: number | null;
+  /** Set while the socket catches up: live events wait here instead of going out. */
+  pending: Array<{ seq: number | null; frame: string }> | null;
+  /** Frames refused for rate in a row; too many closes the socket. */
+  strikes: number;
+  /** When this socket last announced typing (announcements are throttled to one a second). */
+  typingAt?: number;
+  /** A refusal decided before the upgrade, sent as a close code once open. */
+  reject?: { code: number; reason: string };
+};
+
+export type Socket = ServerWebSocket<SocketData>;
+
+/** Turns one event into the frame each kind of socket gets; null sends nothing of that kind. */
+export type Renderers = Record<SocketKind, (event: RoomEvent) => string | null>;
+
+export const CLOSE = {
+  unauthenticated: 4401,
+  forbidden: 4403,
+  notFound: 4404,
+  full: 4409,
+  gone: 4410,
+  tooMany: 4429,
+  restarting: 1012,
+} as const;
+
+const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
+
+export class Hub {
+  private rooms = new Map<string, Set<Socket>>();
+  private server: Server<SocketData> | null = null;
+
+  constructor(
+    private broker: Broker,
+    private render: Renderers,
+  ) {
+    broker.onEvent((roomId, event) => this.deliver(roomId, event));
+  }
+
+  bind(server: Server<SocketData>): void {
+    this.server = server;
+  }
+
+  /** Registers a socket; its live events are held until `ready` after catch-up. */
+  async attach(ws: Socket): Promise<void> {
+    const { roomId } = ws.data;
+    ws.data.pending = [];
+    let sockets = this.rooms.get(roomId);
+    if (!sockets) {
+      sockets = new Set();
+      this.rooms.set(roomId, sockets);
+      await this.broker.subscribe(roomId);
+    }
+    sockets.add(ws);
+  }
+
+  /** Ends catch-up: sends what arrived meanwhile (minus what history covered) and goes live. */
+  ready(ws: Socket, lastSentSeq: number): void {
+    const pending = ws.data.pending ?? [];
+    ws.data.pending = null;
+    for (const p of pending) if (p.seq === null || p.seq > lastSentSeq) ws.send(p.frame);
+    if (ws.readyState === 1) ws.subscribe(topic(ws.data.roomId, ws.data.kind));
+  }
+
+  detach(ws: Socket): { lastForToken: boolean } {
+    const { roomId, tokenHash } = ws.data;
+    const sockets = this.rooms.get(roomId);
+    if (!sockets || !sockets.delete(ws)) return { lastForToken: false };
+    if (sockets.size === 0) {
+      this.rooms.delete(roomId);
+      void this.broker.unsubscribe(roomId).catch(() => {});
+    }
+    for (const other of sockets) if (other.data.tokenHash === tokenHash) return { lastForToken: false };
+    return { lastForToken: true };
+  }
+
+  /** Token hashes with a socket here, per room: their seats are renewed while connected. */
+  connectedTokens(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [roomId, sockets] of this.rooms) out.set(roomId, [...new Set([...sockets].map((s) => s.data.tokenHash))]);
+    return out;
+  }
+
+  roomIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  socketCount(): number {
+    let n = 0;
+    for (const s of this.rooms.values()) n += s.size;
+    return n;
+  }
+
+  /** Sends an event to this instance's sockets of the room: rendered once per kind, not per socket. */
+  deliver(roomId: string, event: RoomEvent): void {
+    const sockets = this.rooms.get(roomId);
+    if (!sockets) return;
+    const seq = event.type === 'message' ? event.seq : null;
+    const frames: Partial<Record<SocketKind, string | null>> = {};
+    const frameFor = (kind: SocketKind) => (kind in frames ? frames[kind]! : (frames[kind] = this.render[kind](event)));
+
+    for (const ws of sockets) {
+      if (ws.data.pending) {
+        const frame = frameFor(ws.data.kind);
+        if (frame !== null) ws.data.pending.push({ seq, frame });
+      }
+    }
+    for (const kind of ['live', 'ws'] as const) {
+      const frame = frameFor(kind);
+      if (frame !== null) this.server?.publish(topic(roomId, kind), frame);
+    }
+    if (event.type === 'room_expired' || event.type === 'room_destroyed') {
+      for (const ws of [...sockets]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
+    }
+  }
+
+  /** Closes every socket (shutdown): 1012 tells clients to reconnect, possibly elsewhere. */
+  closeAll(code: number = CLOSE.restarting, reason = 'server restarting'): void {
+    for (const sockets of this.rooms.values()) for (const ws of [...sockets]) ws.close(code, reason);
+  }
+}

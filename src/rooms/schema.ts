@@ -1,0 +1,99 @@
+// zod schemas for everything a user sends: room creation, joining, messages and socket frames.
+import { z } from 'zod';
+
+// C0/C1 control characters except tab and newline; they have no place in chat text.
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+// Bidi embeddings, overrides and isolates: harmless in text, but a name could disguise itself.
+const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
+
+export const LIMITS = {
+  content: 2000,
+  roomName: 80,
+  username: 32,
+  password: 128,
+  minExpiry: 5,
+  minIdle: 30,
+  minUsers: 2,
+  maxUsers: 1000,
+} as const;
+
+/** Form fields arrive as strings; an empty field means "not given". */
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === '' || v === null ? undefined : v),
+    z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(min).max(max).optional(),
+  );
+
+const optionalString = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+
+export const Username = z
+  .string({ message: 'is required' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.username, `must be at most ${LIMITS.username} characters`)
+  .refine((s) => !CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
+
+export const RoomName = z
+  .string({ message: 'is required' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.roomName, `must be at most ${LIMITS.roomName} characters`)
+  .refine((s) => !CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
+
+export const Password = z.string().max(LIMITS.password, `must be at most ${LIMITS.password} characters`);
+
+export const Content = z
+  .string({ message: 'is required' })
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.content, `must be at most ${LIMITS.content} characters`)
+  .refine((s) => !CONTROL.test(s), 'must not contain control characters');
+
+export function createRoomSchema(maxExpiry: number) {
+  return z
+    .object({
+      name: RoomName,
+      owner_name: Username,
+      expiry_seconds: optionalInt(LIMITS.minExpiry, maxExpiry),
+      max_users: optionalInt(LIMITS.minUsers, LIMITS.maxUsers),
+      idle_seconds: optionalInt(LIMITS.minIdle, maxExpiry),
+      password: optionalString(Password),
+    })
+    .refine((b) => b.idle_seconds === undefined || b.expiry_seconds === undefined || b.idle_seconds <= b.expiry_seconds, {
+      message: 'must not exceed expiry_seconds',
+      path: ['idle_seconds'],
+    });
+}
+export type CreateRoomInput = z.infer<ReturnType<typeof createRoomSchema>>;
+
+export const JoinSchema = z.preprocess(
+  (b) => (b && typeof b === 'object' ? { ...b, username: (b as Record<string, unknown>).username ?? (b as Record<string, unknown>).display_name } : b),
+  z.object({ username: Username, password: optionalString(Password) }),
+);
+export type JoinInput = z.infer<typeof JoinSchema>;
+
+export const PostMessageSchema = z.object({ content: Content });
+
+export const HistoryQuery = z.object({
+  limit: optionalInt(1, 1000),
+  offset: optionalInt(0, 1_000_000),
+  since: optionalInt(0, Number.MAX_SAFE_INTEGER),
+});
+
+/** Frames a client may send on either socket. htmx adds `headers`; unknown keys are ignored. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), content: Content }),
+  z.object({ type: z.literal('typing') }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** Flattens a zod error into `{ field: message }` for error bodies and form pages. */
+export function fieldErrors(error: z.ZodError): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join('.') || 'body';
+    out[key] ??= issue.message;
+  }
+  return out;
+}

@@ -1,0 +1,267 @@
+// The room domain: create, join, post, leave, destroy and expire rooms; every change goes out through the broker.
+import { nanoid } from 'nanoid';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import type { Broker } from '../realtime/broker.ts';
+import { endEvent, messageEvent, presenceEvent, typingEvent } from '../realtime/events.ts';
+import type { RoomStore } from '../storage/store.ts';
+import { RoomError } from './errors.ts';
+import { RoomTimers } from './timers.ts';
+import { TokenBuckets, WindowLimiter } from './rate-limit.ts';
+import type { CreateRoomInput, JoinInput } from './schema.ts';
+import type { Identity, Message, Room } from './types.ts';
+
+export type Member = { token: string; tokenHash: string; identity: Identity };
+
+/** How a member is present: a socket renews its seat; HTTP activity holds it a while longer. */
+export type Presence = 'socket' | 'page' | 'api';
+
+export type ServiceDeps = {
+  store: RoomStore;
+  broker: Broker;
+  config: Config;
+  log: Logger;
+  /** Token hashes with a socket on this instance, per room (from the hub). */
+  connectedTokens: () => Map<string, string[]>;
+  /** Reserved names (registered accounts); null when free. */
+  isReservedName?: (username: string) => Promise<boolean>;
+};
+
+export const hashToken = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex');
+
+const GUEST_ADJECTIVES = ['quiet', 'brisk', 'amber', 'lunar', 'mossy', 'swift', 'sunny', 'misty', 'coral', 'velvet'];
+const GUEST_NOUNS = ['mayfly', 'heron', 'otter', 'finch', 'lynx', 'comet', 'maple', 'pebble', 'fern', 'wren'];
+export function guestName(): string {
+  const pick = <T>(a: T[]) => a[Math.floor(Math.random() * a.length)]!;
+  return `${pick(GUEST_ADJECTIVES)}-${pick(GUEST_NOUNS)}-${Math.floor(Math.random() * 900 + 100)}`;
+}
+
+export class RoomService {
+  private timers: RoomTimers;
+  private messageBuckets: TokenBuckets;
+  private passwordTries: WindowLimiter;
+  private sweeper: ReturnType<typeof setInterval> | null = null;
+
+  constructor(private deps: ServiceDeps) {
+    const { config } = deps;
+    this.timers = new RoomTimers((id) => void this.expire(id).catch((e) => this.warn('expire failed', id, e)));
+    this.messageBuckets = new TokenBuckets(config.MESSAGE_RATE, config.MESSAGE_BURST);
+    this.passwordTries = new WindowLimiter(config.PASSWORD_TRIES_PER_MINUTE);
+  }
+
+  get store(): RoomStore {
+    return this.deps.store;
+  }
+
+  /** Schedules expiry of rooms that already exist and starts the presence sweep. */
+  async start(): Promise<void> {
+    for (const id of await this.deps.store.listRoomIds()) {
+      const room = await this.deps.store.getRoom(id);
+      if (room) this.timers.schedule(room);
+      else await this.deps.store.deleteRoom(id);
+    }
+    const every = Math.max(1000, Math.min(5000, (this.deps.config.PRESENCE_GRACE_SECONDS * 1000) / 3));
+    this.sweeper = setInterval(() => void this.sweep().catch((e) => this.warn('sweep failed', '', e)), every);
+  }
+
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+    this.timers.clear();
+  }
+
+  private warn(msg: string, roomId: string, e: unknown) {
+    this.deps.log.warn(msg, { room_id: roomId, error: e instanceof Error ? e.message : String(e) });
+  }
+
+  private leaseUntil(presence: Presence): number {
+    const grace = this.deps.config.PRESENCE_GRACE_SECONDS * 1000;
+    return Date.now() + (presence === 'api' ? grace * 4 : grace);
+  }
+
+  async create(input: CreateRoomInput, opts: { ownerJoins: boolean; verified?: boolean }): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
+    const { config } = this.deps;
+    const now = Date.now();
+    const ownerToken = nanoid(32);
+    const expiry = input.expiry_seconds ?? config.DEFAULT_EXPIRY_SECONDS;
+    if (expiry > config.MAX_EXPIRY_SECONDS) throw new Error('unreachable: schema checks expiry');
+    const room: Room = {
+      id: nanoid(21),
+      name: input.name,
+      ownerName: input.owner_name,
+      createdAt: now,
+      expiresAt: now + expiry * 1000,
+      maxUsers: input.max_users ?? config.DEFAULT_MAX_USERS,
+      idleSeconds: input.idle_seconds !== undefined ? Math.min(input.idle_seconds, expiry) : null,
+      passwordHash: input.password ? await Bun.password.hash(input.password, { algorithm: 'argon2id' }) : null,
+      ownerTokenHash: hashToken(ownerToken),
+    };
+    if (opts.ownerJoins) await this.checkName(input.owner_name);
+    await this.deps.store.createRoom(room);
+    this.timers.schedule(room);
+    let owner: Member | null = null;
+    if (opts.ownerJoins) {
+      owner = await this.admit(room, input.owner_name, { owner: true, verified: !!opts.verified, guest: false }, 'page');
+    }
+    this.deps.log.info('room created', { room_id: room.id, expiry_seconds: expiry, max_users: room.maxUsers, password: !!room.passwordHash });
+    return { room, ownerToken, owner };
+  }
+
+  async get(roomId: string): Promise<Room> {
+    const room = await this.deps.store.getRoom(roomId);
+    if (!room) throw new RoomError('not_found');
+    this.timers.schedule(room);
+    return room;
+  }
+
+  private async checkName(username: string, verifiedAs?: string): Promise<void> {
+    if (verifiedAs && verifiedAs.toLowerCase() === username.toLowerCase()) return;
+    if (this.deps.isReservedName && (await this.deps.isReservedName(username))) throw new RoomError('name_reserved');
+  }
+
+  /** Checks a room password, counting wrong guesses per room. */
+  async checkPassword(room: Room, password: string | undefined): Promise<void> {
+    if (!room.passwordHash) return;
+    if (this.passwordTries.blocked(room.id)) throw new RoomError('password_guessing');
+    if (!password || !(await Bun.password.verify(password, room.passwordHash))) {
+      this.passwordTries.hit(room.id);
+      throw new RoomError('wrong_password');
+    }
+  }
+
+  async join(roomId: string, input: JoinInput, opts: { verifiedAs?: string } = {}, presence: Presence = 'api'): Promise<Member> {
+    const room = await this.get(roomId);
+    await this.checkPassword(room, input.password);
+    await this.checkName(input.username, opts.verifiedAs);
+    const verified = !!opts.verifiedAs && opts.verifiedAs.toLowerCase() === input.username.toLowerCase();
+    return this.admit(room, input.username, { owner: false, verified, guest: false }, presence);
+  }
+
+  /** A WebSocket guest of a passwordless room: a seat while its socket is open. */
+  async joinGuest(room: Room, username: string | undefined): Promise<Member> {
+    if (room.passwordHash) throw new RoomError('unauthorized');
+    const name = username ?? guestName();
+    await this.checkName(name);
+    return this.admit(room, name, { owner: false, verified: false, guest: true }, 'socket');
+  }
+
+  private async admit(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>, presence: Presence): Promise<Member> {
+    const token = nanoid(32);
+    const tokenHash = hashToken(token);
+    const identity: Identity = { memberId: nanoid(12), username, ...flags };
+    const claim = await this.deps.store.join(room.id, tokenHash, identity, this.leaseUntil(presence));
+    if (!claim.ok) throw new RoomError(claim.reason === 'full' ? 'room_full' : claim.reason === 'taken' ? 'name_taken' : 'not_found');
+    if (claim.fresh) await this.publish(room.id, presenceEvent(room.id, 'user_joined', username, claim.users));
+    return { token, tokenHash, identity };
+  }
+
+  /** The member a token belongs to, or null. */
+  async authenticate(roomId: string, token: string | undefined | null): Promise<Member | null> {
+    if (!token) return null;
+    const tokenHash = hashToken(token);
+    const identity = await this.deps.store.identity(roomId, tokenHash);
+    return identity ? { token, tokenHash, identity } : null;
+  }
+
+  /** Makes sure the member holds a seat (it may have lapsed while away) and extends it. */
+  async present(roomId: string, member: Member, presence: Presence): Promise<void> {
+    const claim = await this.deps.store.claimSeat(roomId, member.tokenHash, this.leaseUntil(presence));
+    if (!claim.ok) {
+      throw new RoomError(claim.reason === 'full' ? 'room_full' : claim.reason === 'taken' ? 'name_taken' : claim.reason === 'unknown' ? 'unauthorized' : 'not_found');
+    }
+    if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', member.identity.username, claim.users));
+  }
+
+  /** A socket of this member closed; guests leave at once, members keep their seat for the grace period. */
+  async disconnected(roomId: string, member: Member): Promise<void> {
+    if (member.identity.guest) await this.leave(roomId, member);
+  }
+
+  async leave(roomId: string, member: Member): Promise<void> {
+    const left = await this.deps.store.releaseSeat(roomId, member.tokenHash, true);
+    this.messageBuckets.forget(member.identity.memberId);
+    if (left) await this.publish(roomId, presenceEvent(roomId, 'user_left', left.username, left.users));
+  }
+
+  async post(roomId: string, member: Member, content: string): Promise<Message> {
+    if (!this.messageBuckets.take(member.identity.memberId)) throw new RoomError('too_many_messages');
+    const message = await this.deps.store.appendMessage(
+      roomId,
+      {
+        id: nanoid(16),
+        username: member.identity.username,
+        memberId: member.identity.memberId,
+        content,
+        timestamp: new Date().toISOString(),
+        verified: member.identity.verified,
+      },
+      this.deps.config.HISTORY_LIMIT,
+    );
+    if (!message) throw new RoomError('not_found');
+    await this.publish(roomId, messageEvent(roomId, message));
+    return message;
+  }
+
+  async typing(roomId: string, member: Member): Promise<void> {
+    await this.publish(roomId, typingEvent(roomId, member.identity.username, member.identity.memberId));
+  }
+
+  async users(roomId: string): Promise<string[]> {
+    return (await this.deps.store.seats(roomId, Date.now())).map((s) => s.username);
+  }
+
+  async history(roomId: string, query: { afterSeq?: number; offset?: number; limit?: number }): Promise<Message[]> {
+    const limit = Math.min(query.limit ?? this.deps.config.HISTORY_LIMIT, this.deps.config.HISTORY_LIMIT);
+    return this.deps.store.messages(roomId, { ...query, limit });
+  }
+
+  /** Owner only: the room ends for everyone at once. */
+  async destroy(roomId: string, by: { member?: Member | null; ownerToken?: string | null }): Promise<void> {
+    const room = await this.get(roomId);
+    const isOwner =
+      (by.member?.identity.owner ?? false) || (!!by.ownerToken && !!room.ownerTokenHash && hashToken(by.ownerToken) === room.ownerTokenHash);
+    if (!isOwner) throw new RoomError('forbidden');
+    await this.end(roomId, 'room_destroyed');
+  }
+
+  async expire(roomId: string): Promise<void> {
+    await this.end(roomId, 'room_expired');
+  }
+
+  /** Deletes the room; only the caller whose delete removed it announces the end (exactly once). */
+  private async end(roomId: string, type: 'room_expired' | 'room_destroyed'): Promise<void> {
+    this.timers.cancel(roomId);
+    if (await this.deps.store.deleteRoom(roomId)) {
+      this.deps.log.info(type === 'room_expired' ? 'room expired' : 'room destroyed', { room_id: roomId });
+      await this.publish(roomId, endEvent(roomId, type));
+    }
+  }
+
+  private publish(roomId: string, event: Parameters<Broker['publish']>[1]) {
+    return this.deps.broker.publish(roomId, event);
+  }
+
+  /** Renews seats of connected members, removes lapsed ones, and ends rooms empty for too long. */
+  async sweep(): Promise<void> {
+    const now = Date.now();
+    const connected = this.deps.connectedTokens();
+    const until = this.leaseUntil('socket');
+    for (const [roomId, tokens] of connected) await this.deps.store.renewSeats(roomId, tokens, until);
+    const roomIds = new Set([...this.timers.roomIds(), ...connected.keys()]);
+    for (const roomId of roomIds) {
+      const { removed, users } = await this.deps.store.sweepSeats(roomId, now);
+      for (const name of removed) await this.publish(roomId, presenceEvent(roomId, 'user_left', name, users));
+      const idle = this.timers.idleSeconds(roomId);
+      if (idle !== null && users.length === 0) {
+        const since = await this.deps.store.emptySince(roomId);
+        if (since !== null && now - since >= idle * 1000) await this.expire(roomId);
+      }
+    }
+    this.messageBuckets.prune();
+  }
+
+  /** Stops timers; sockets are closed by the caller (the hub) before this. */
+  async shutdown(): Promise<void> {
+    this.stop();
+  }
+}

@@ -1,0 +1,61 @@
+// The RoomStore contract: every storage backend (memory, SQLite, Redis) keeps rooms this way.
+import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
+
+export type HistoryQuery = {
+  /** Only messages with a larger seq (catch-up after a reconnect). */
+  afterSeq?: number;
+  /** Skip this many of the oldest messages kept. */
+  offset?: number;
+  /** At most this many; with neither afterSeq nor offset, the most recent ones. */
+  limit: number;
+};
+
+export type SeatChange = { users: string[] };
+
+/**
+ * Guarantees every implementation gives, tested by one contract suite:
+ * - join and claimSeat are atomic: max_users and unique names (case-insensitive) hold under races,
+ *   across instances where the backend is shared.
+ * - appendMessage gives each message of a room the next seq (1, 2, 3 …) exactly once.
+ * - deleteRoom removes every key of the room and returns true to exactly one caller.
+ * - a room whose expiresAt has passed is gone for getRoom even before its keys are removed.
+ */
+export interface RoomStore {
+  readonly kind: 'memory' | 'sqlite' | 'redis';
+  createRoom(room: Room): Promise<void>;
+  getRoom(id: string): Promise<Room | null>;
+  deleteRoom(id: string): Promise<boolean>;
+  /** Ids of the rooms that exist (used at start to schedule expiry). */
+  listRoomIds(): Promise<string[]>;
+
+  /** Creates the identity for tokenHash and gives it a seat. */
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim>;
+  identity(roomId: string, tokenHash: string): Promise<Identity | null>;
+  /** Takes (fresh: true) or renews (fresh: false) the seat of an existing identity. */
+  claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim>;
+  /** Extends the leases of seats held by connected members; lapsed seats are not revived. */
+  renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void>;
+  /** Gives up the seat; with forget, the identity too (leave). Null when there was no seat. */
+  releaseSeat(roomId: string, tokenHash: string, forget: boolean): Promise<(SeatChange & { username: string }) | null>;
+  /** Present members, in order of arrival. */
+  seats(roomId: string, now: number): Promise<Seat[]>;
+  /** Removes seats whose lease ran out; each removal is returned to exactly one caller. */
+  sweepSeats(roomId: string, now: number): Promise<SeatChange & { removed: string[] }>;
+  /** When the room last became empty, or null while someone is in it. */
+  emptySince(roomId: string): Promise<number | null>;
+
+  appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null>;
+  messages(roomId: string, query: HistoryQuery): Promise<Message[]>;
+
+  /** Throws when the backend is unreachable (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The backend could not be reached or failed; nothing was written. Maps to 503 and a clear error. */
+export class StorageError extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'StorageError';
+  }
+}

@@ -1,0 +1,128 @@
+// The pieces of a room page that also travel over the /live socket as HTML fragments.
+import type { RoomEvent } from '../realtime/events.ts';
+
+export type MessageView = {
+  seq: number;
+  username: string;
+  member_id: string;
+  content: string;
+  timestamp: string;
+  verified: boolean;
+};
+
+const hhmm = (iso: string) => iso.slice(11, 16);
+
+export function MessageItem({ m, mine }: { m: MessageView; mine?: boolean }) {
+  return (
+    <li class={mine ? 'msg mine' : 'msg'} id={`msg-${m.seq}`} data-seq={String(m.seq)} data-member={m.member_id}>
+      <div class="msg-head">
+        <span class="who">{m.username}</span>
+        {m.verified && (
+          <span class="verified" title="Registered account" aria-label="verified">
+            ✓
+          </span>
+        )}
+        <time datetime={m.timestamp}>{hhmm(m.timestamp)}</time>
+      </div>
+      <p class="body" dir="auto">
+        {m.content}
+      </p>
+    </li>
+  );
+}
+
+export function Notice({ text, timestamp }: { text: string; timestamp: string }) {
+  return (
+    <li class="notice">
+      <span>{text}</span> <time datetime={timestamp}>{hhmm(timestamp)}</time>
+    </li>
+  );
+}
+
+export function MemberItems({ users }: { users: string[] }) {
+  return (
+    <>
+      {users.map((u) => (
+        <li>{u}</li>
+      ))}
+    </>
+  );
+}
+
+export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' }) {
+  return (
+    <div id="composer" class="ended" role="status">
+      <strong>{kind === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.'}</strong>{' '}
+      Every message is gone. <a href="/">Start a new room</a>
+    </div>
+  );
+}
+
+/** The HTML fragment for one event on the /live socket, rendered once per room. */
+export function renderLive(event: RoomEvent): string | null {
+  switch (event.type) {
+    case 'message':
+      return (
+        <hx-partial hx-target="#messages" hx-swap="beforeend">
+          <MessageItem m={event} />
+        </hx-partial>
+      ).toString();
+    case 'user_joined':
+    case 'user_left':
+      return (
+        <>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice text={`${event.username} ${event.type === 'user_joined' ? 'joined' : 'left'}`} timestamp={event.timestamp} />
+          </hx-partial>
+          <hx-partial hx-target="#members" hx-swap="innerHTML">
+            <MemberItems users={event.users} />
+          </hx-partial>
+          <hx-partial hx-target="#member-count" hx-swap="innerHTML">
+            {String(event.users.length)}
+          </hx-partial>
+        </>
+      ).toString();
+    case 'typing':
+      return (
+        <hx-partial hx-target="#typing" hx-swap="innerHTML">
+          <span data-member={event.member_id}>{event.username} is typing…</span>
+        </hx-partial>
+      ).toString();
+    case 'room_expired':
+    case 'room_destroyed':
+      return (
+        <hx-partial hx-target="#composer" hx-swap="outerHTML">
+          <EndedNotice kind={event.type} />
+        </hx-partial>
+      ).toString();
+  }
+}
+
+/** A refusal shown under the composer (bad frame, too fast, storage down). */
+export function renderError(message: string): string {
+  return (
+    <hx-partial hx-target="#chat-error" hx-swap="innerHTML">
+      <span>{message}</span>
+    </hx-partial>
+  ).toString();
+}
+
+/** The /live catch-up after a (re)connect: the messages the page does not have yet. */
+export function renderCatchUp(messages: MessageView[]): string | null {
+  if (messages.length === 0) return null;
+  return (
+    <hx-partial hx-target="#messages" hx-swap="beforeend">
+      {messages.map((m) => (
+        <MessageItem m={m} />
+      ))}
+    </hx-partial>
+  ).toString();
+}
+
+declare module 'hono/jsx' {
+  namespace JSX {
+    interface IntrinsicElements {
+      'hx-partial': { 'hx-target': string; 'hx-swap': string; children?: unknown };
+    }
+  }
+}

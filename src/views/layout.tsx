@@ -1,0 +1,96 @@
+// The page shell every HTML page shares: head, styles, htmx scripts, header and footer.
+import type { Child } from 'hono/jsx';
+import { raw } from 'hono/html';
+
+export type LayoutProps = {
+  title: string;
+  children: Child;
+  /** Load htmx and the room script (only the room page needs them). */
+  live?: boolean;
+  account?: { username: string } | null;
+};
+
+export function Layout({ title, children, live, account }: LayoutProps) {
+  return (
+    <>
+      {raw('<!DOCTYPE html>')}
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="color-scheme" content="light dark" />
+          <title>{title === 'mayfly' ? 'mayfly — ephemeral chat rooms' : `${title} · mayfly`}</title>
+          <meta name="htmx-config" content='{"includeIndicatorCSS":false}' />
+          <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+          <link rel="stylesheet" href="/static/style.css" />
+          {live && (
+            <>
+              <script src="/vendor/htmx.min.js" defer></script>
+              <script src="/vendor/hx-ws.min.js" defer></script>
+            </>
+          )}
+          <script src="/static/app.js" defer></script>
+        </head>
+        <body>
+          <header class="site-head">
+            <a class="brand" href="/">
+              <img src="/static/favicon.svg" alt="" width="24" height="24" />
+              mayfly
+            </a>
+            {account !== undefined && (
+            <nav class="site-nav" aria-label="Account">
+              {account ? (
+                <>
+                  <span class="whoami">
+                    Signed in as <strong>{account.username}</strong>
+                  </span>
+                  <form method="post" action="/logout" class="inline">
+                    <button type="submit" class="link">Log out</button>
+                  </form>
+                </>
+              ) : (
+                <>
+                  <a href="/login">Log in</a>
+                  <a href="/register">Register</a>
+                </>
+              )}
+            </nav>
+            )}
+          </header>
+          {children}
+          <footer class="site-foot">
+            <p>
+              Rooms vanish when their time is up. Nothing is kept. · <a href="/docs">API</a>
+            </p>
+          </footer>
+        </body>
+      </html>
+    </>
+  );
+}
+
+export function ErrorList({ errors }: { errors?: Record<string, string> | null }) {
+  if (!errors || Object.keys(errors).length === 0) return null;
+  return (
+    <div class="alert" role="alert">
+      <ul>
+        {Object.entries(errors).map(([field, msg]) => (
+          <li>{field === 'body' || field === 'form' ? msg : `${fieldLabel(field)}: ${msg}`}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+const LABELS: Record<string, string> = {
+  name: 'Room name',
+  owner_name: 'Your name',
+  username: 'Your name',
+  password: 'Password',
+  expiry_seconds: 'Expires in',
+  max_users: 'Max users',
+  idle_seconds: 'Vanish when empty for',
+  content: 'Message',
+  room: 'Room link or id',
+};
+export const fieldLabel = (f: string) => LABELS[f] ?? f;

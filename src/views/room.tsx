@@ -1,0 +1,161 @@
+// Room pages: the chat itself, the join form, and the page for a room that is gone.
+import type { Room } from '../rooms/types.ts';
+import { ErrorList } from './layout.tsx';
+import { MemberItems, MessageItem, type MessageView } from './fragments.tsx';
+
+export type RoomPageProps = {
+  room: Room;
+  link: string;
+  me: { memberId: string; username: string; owner: boolean };
+  messages: MessageView[];
+  users: string[];
+  error?: string | null;
+};
+
+export function RoomPage({ room, link, me, messages, users, error }: RoomPageProps) {
+  const lastSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
+  const wsAttrs = { 'hx-ws:connect': `/rooms/${room.id}/live?since=${lastSeq}` };
+  return (
+    <main class="room" id="room" data-room={room.id} data-me={me.memberId}>
+      <div class="room-head">
+        <div>
+          <h1>{room.name}</h1>
+          <p class="room-meta">
+            <span>
+              You are <strong>{me.username}</strong>
+              {me.owner ? ' (owner)' : ''}
+            </span>
+            <span class="countdown-wrap">
+              Vanishes in{' '}
+              <time id="countdown" datetime={new Date(room.expiresAt).toISOString()} data-expires-at={String(room.expiresAt)}>
+                {formatLeft(room.expiresAt - Date.now())}
+              </time>
+            </span>
+            <span id="conn-status" class="conn" aria-live="polite"></span>
+          </p>
+        </div>
+        <div class="room-actions">
+          <label class="visually-hidden" for="room-link">
+            Room link
+          </label>
+          <input id="room-link" class="link-box" readonly value={link} />
+          <button type="button" id="copy-link" data-link={link}>
+            Copy link
+          </button>
+        </div>
+      </div>
+      <div class="room-grid">
+        <section class="chat" aria-label="Messages" {...wsAttrs}>
+          <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
+            {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
+            {messages.map((m) => (
+              <MessageItem m={m} mine={m.member_id === me.memberId} />
+            ))}
+          </ol>
+          <p id="typing" class="typing" aria-live="polite"></p>
+          <p id="chat-error" class="chat-error" role="alert"></p>
+          {error && (
+            <div class="alert" role="alert">
+              {error}
+            </div>
+          )}
+          <form id="composer" class="composer" method="post" action={`/rooms/${room.id}/messages`} hx-ws:send="">
+            <input type="hidden" name="type" value="message" />
+            <label for="content" class="visually-hidden">
+              Message
+            </label>
+            <textarea id="content" name="content" rows={2} maxlength={2000} required placeholder="Write a message…" autocomplete="off"></textarea>
+            <button type="submit" class="primary">
+              Send
+            </button>
+          </form>
+          <span hidden id="typing-signal" hx-ws:send="" hx-trigger="input from:#content throttle:2s" hx-vals='{"type":"typing"}'></span>
+        </section>
+        <aside class="side" aria-label="Room">
+          <h2>
+            People here (<span id="member-count">{String(users.length)}</span>)
+          </h2>
+          <ul id="members" class="members">
+            <MemberItems users={users} />
+          </ul>
+          <p class="limits">
+            Up to {room.maxUsers} people{room.passwordHash ? ' · password protected' : ''}
+            {room.idleSeconds ? ` · vanishes after ${formatLeft(room.idleSeconds * 1000)} empty` : ''}
+          </p>
+          <form method="post" action={`/rooms/${room.id}/leave`}>
+            <button type="submit">Leave</button>
+          </form>
+          {me.owner && (
+            <form method="post" action={`/rooms/${room.id}/destroy`} id="destroy-form">
+              <button type="submit" class="danger">
+                Destroy room
+              </button>
+            </form>
+          )}
+        </aside>
+      </div>
+    </main>
+  );
+}
+
+export type JoinPageProps = {
+  room: Room;
+  values?: Record<string, string>;
+  errors?: Record<string, string> | null;
+};
+
+export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
+  const locked = !!room.passwordHash;
+  return (
+    <main class="narrow">
+      <section class="card">
+        <h1>{locked ? 'This room is password protected' : room.name}</h1>
+        <p class="muted">
+          {locked ? 'Enter the password to see the room.' : 'Pick a name to join the conversation.'} It vanishes in{' '}
+          {formatLeft(room.expiresAt - Date.now())}.
+        </p>
+        <ErrorList errors={errors} />
+        <form method="post" action={`/rooms/${room.id}/join`} class="stack">
+          <div class="field">
+            <label for="username">Your name</label>
+            <input id="username" name="username" required maxlength={32} value={values.username ?? ''} autocomplete="nickname" />
+          </div>
+          {locked && (
+            <div class="field">
+              <label for="join-password">Password</label>
+              <input id="join-password" name="password" type="password" required maxlength={128} autocomplete="current-password" />
+            </div>
+          )}
+          <button type="submit" class="primary">
+            Join
+          </button>
+        </form>
+      </section>
+    </main>
+  );
+}
+
+export function GonePage() {
+  return (
+    <main class="narrow">
+      <section class="card gone">
+        <h1>This room is gone</h1>
+        <p>It expired, was destroyed by its owner, or never existed. Nothing of it was kept.</p>
+        <p>
+          <a class="button primary" href="/">
+            Create a new room
+          </a>
+        </p>
+      </section>
+    </main>
+  );
+}
+
+export function formatLeft(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  return `${m}:${String(sec).padStart(2, '0')}`;
+}

@@ -1,0 +1,28 @@
+// JSON representations of rooms and messages for API clients.
+import type { Room, Message } from '../rooms/types.ts';
+import { messageEvent } from '../realtime/events.ts';
+
+export function roomJson(room: Room, origin: string, users: string[] | null) {
+  const base = {
+    room_id: room.id,
+    password_protected: !!room.passwordHash,
+    expires_at: new Date(room.expiresAt).toISOString(),
+    expires_in_seconds: Math.max(0, Math.round((room.expiresAt - Date.now()) / 1000)),
+    url: `${origin}/rooms/${room.id}`,
+    ws_url: `${origin.replace(/^http/, 'ws')}/rooms/${room.id}/ws`,
+  };
+  // A password room shows nothing more to someone who has not joined it.
+  if (users === null) return base;
+  return {
+    ...base,
+    name: room.name,
+    owner_name: room.ownerName,
+    created_at: new Date(room.createdAt).toISOString(),
+    max_users: room.maxUsers,
+    idle_seconds: room.idleSeconds,
+    users,
+    user_count: users.length,
+  };
+}
+
+export const messageJson = (roomId: string, m: Message) => messageEvent(roomId, m);

@@ -1,0 +1,265 @@
+// Room routes for browsers and API clients on the same URLs: pages and 303s, or JSON, by negotiation.
+import { Hono, type Context } from 'hono';
+import { RoomError } from '../rooms/errors.ts';
+import { createRoomSchema, fieldErrors, HistoryQuery, JoinSchema, PostMessageSchema } from '../rooms/schema.ts';
+import type { Member } from '../rooms/service.ts';
+import type { Room } from '../rooms/types.ts';
+import { Layout } from '../views/layout.tsx';
+import { Lobby } from '../views/lobby.tsx';
+import { GonePage, JoinPage, RoomPage } from '../views/room.tsx';
+import type { AppEnv } from './env.ts';
+import {
+  clearMemberCookie,
+  clientAddress,
+  jsonError,
+  memberToken,
+  readBody,
+  setMemberCookie,
+  siteOrigin,
+  validationError,
+  wantsJson,
+} from './http.ts';
+import { messageJson, roomJson } from './present.ts';
+
+type Ctx = Context<AppEnv>;
+
+const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
+
+const stringValues = (body: Record<string, unknown> | null) =>
+  Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+
+function lobbyPage(c: Ctx, props: Partial<Parameters<typeof Lobby>[0]>, status = 200) {
+  const { config } = c.var.deps;
+  return c.html(
+    <Layout title="mayfly">
+      <Lobby maxExpiry={config.MAX_EXPIRY_SECONDS} defaultExpiry={config.DEFAULT_EXPIRY_SECONDS} defaultMaxUsers={config.DEFAULT_MAX_USERS} {...props} />
+    </Layout>,
+    status as 200,
+  );
+}
+
+function gonePage(c: Ctx) {
+  return c.html(
+    <Layout title="Room gone">
+      <GonePage />
+    </Layout>,
+    404,
+  );
+}
+
+function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, errors: Record<string, string> | null = null, status = 200) {
+  return c.html(
+    <Layout title={room.passwordHash ? 'Password required' : room.name}>
+      <JoinPage room={room} values={values} errors={errors} />
+    </Layout>,
+    status as 200,
+  );
+}
+
+async function roomPage(c: Ctx, room: Room, member: Member, error: string | null = null, status = 200) {
+  const { rooms } = c.var.deps;
+  const [messages, users] = await Promise.all([rooms.history(room.id, {}), rooms.users(room.id)]);
+  const origin = siteOrigin(c);
+  return c.html(
+    <Layout title={room.name} live>
+      <RoomPage
+        room={room}
+        link={`${origin}/rooms/${room.id}`}
+        me={{ memberId: member.identity.memberId, username: member.identity.username, owner: member.identity.owner }}
+        messages={messages.map((m) => messageJson(room.id, m))}
+        users={users}
+        error={error}
+      />
+    </Layout>,
+    status as 200,
+  );
+}
+
+function roomError(c: Ctx, err: RoomError) {
+  if (err.status === 429) c.header('Retry-After', '60');
+  return jsonError(c, err.status, err.code, err.message);
+}
+
+/** The room for a browser route, or the 404 page. */
+async function findRoom(c: Ctx, id: string): Promise<Room | null> {
+  if (!ROOM_ID.test(id)) return null;
+  return c.var.deps.store.getRoom(id);
+}
+
+export function roomRoutes() {
+  const app = new Hono<AppEnv>();
+
+  app.get('/', (c) => {
+    const ended = c.req.query('ended');
+    return lobbyPage(c, { joinError: ended === 'destroyed' ? 'The room was destroyed. Everything in it is gone.' : ended === 'left' ? 'You left the room.' : null });
+  });
+
+  app.get('/join', (c) => {
+    const ref = (c.req.query('room') ?? '').trim();
+    const id = ref.match(/(?:^|\/rooms\/)([A-Za-z0-9_-]{21})(?:[/?#]|$)/)?.[1];
+    if (!id) return lobbyPage(c, { joinError: 'That is not a mayfly room link or id.' }, 400);
+    return c.redirect(`/rooms/${id}`, 303);
+  });
+
+  const create = async (c: Ctx) => {
+    const { rooms, config } = c.var.deps;
+    const json = wantsJson(c);
+    const body = await readBody(c);
+    if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
+    if (!c.var.deps.rateLimits.allowCreate(clientAddress(c))) {
+      if (json) return roomError(c, new RoomError('rate_limited'));
+      return lobbyPage(c, { values: stringValues(body), errors: { form: 'You are creating rooms too fast; wait a minute.' } }, 429);
+    }
+    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS).safeParse(body);
+    if (!parsed.success) {
+      if (json) return validationError(c, parsed.error);
+      return lobbyPage(c, { values: stringValues(body), errors: fieldErrors(parsed.error) }, 400);
+    }
+    try {
+      const { room, ownerToken, owner } = await rooms.create(parsed.data, { ownerJoins: !json });
+      if (json) {
+        c.header('Location', `/rooms/${room.id}`);
+        return c.json({ ...roomJson(room, siteOrigin(c), []), owner_token: ownerToken }, 201);
+      }
+      setMemberCookie(c, room.id, owner!.token, room.expiresAt);
+      return c.redirect(`/rooms/${room.id}`, 303);
+    } catch (err) {
+      if (!(err instanceof RoomError)) throw err;
+      if (json) return roomError(c, err);
+      return lobbyPage(c, { values: stringValues(body), errors: { form: err.message } }, err.status);
+    }
+  };
+  app.post('/rooms', create);
+  app.post('/rooms/', create);
+
+  app.get('/rooms/:id', async (c) => {
+    const id = c.req.param('id');
+    const room = await findRoom(c, id);
+    const json = wantsJson(c);
+    if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
+    c.var.deps.rooms.get(id).catch(() => {}); // keeps its expiry timer armed on this instance
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (json) {
+      const showAll = !room.passwordHash || member !== null;
+      return c.json(roomJson(room, siteOrigin(c), showAll ? await c.var.deps.rooms.users(id) : null));
+    }
+    if (!member) return joinPage(c, room);
+    try {
+      await c.var.deps.rooms.present(id, member, 'page');
+    } catch (err) {
+      if (!(err instanceof RoomError)) throw err;
+      if (err.code === 'not_found') return gonePage(c);
+      clearMemberCookie(c, id);
+      const why = err.code === 'room_full' ? 'The room filled up while you were away.' : err.code === 'name_taken' ? 'Someone took your name while you were away; pick another.' : 'Join the room.';
+      return joinPage(c, room, { username: member.identity.username }, { form: why }, err.code === 'unauthorized' ? 200 : 409);
+    }
+    return roomPage(c, room, member);
+  });
+
+  app.post('/rooms/:id/join', async (c) => {
+    const id = c.req.param('id');
+    const json = wantsJson(c);
+    const room = await findRoom(c, id);
+    if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
+    const body = await readBody(c);
+    if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
+    const values = stringValues(body);
+    delete values.password;
+    if (!c.var.deps.rateLimits.allowJoin(clientAddress(c))) {
+      return json ? roomError(c, new RoomError('rate_limited')) : joinPage(c, room, values, { form: 'Too many joins from your address; wait a minute.' }, 429);
+    }
+    const parsed = JoinSchema.safeParse(body);
+    if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
+    try {
+      const member = await c.var.deps.rooms.join(id, parsed.data, {}, json ? 'api' : 'page');
+      if (json) {
+        return c.json({
+          token: member.token,
+          username: member.identity.username,
+          member_id: member.identity.memberId,
+          room_id: id,
+          ws_url: `${siteOrigin(c).replace(/^http/, 'ws')}/rooms/${id}/ws?token=${member.token}`,
+        });
+      }
+      setMemberCookie(c, id, member.token, room.expiresAt);
+      return c.redirect(`/rooms/${id}`, 303);
+    } catch (err) {
+      if (!(err instanceof RoomError)) throw err;
+      if (json) return roomError(c, err);
+      if (err.code === 'not_found') return gonePage(c);
+      return joinPage(c, room, values, { form: err.message }, err.status);
+    }
+  });
+
+  app.post('/rooms/:id/messages', async (c) => {
+    const id = c.req.param('id');
+    const json = wantsJson(c);
+    const room = await findRoom(c, id);
+    if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (!member) return json ? roomError(c, new RoomError('unauthorized')) : joinPage(c, room, {}, { form: 'Join the room to send messages.' }, 401);
+    const body = await readBody(c);
+    if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
+    const parsed = PostMessageSchema.safeParse(body);
+    if (!parsed.success) {
+      if (json) return validationError(c, parsed.error);
+      return roomPage(c, room, member, `Message: ${fieldErrors(parsed.error).content ?? 'invalid'}`, 400);
+    }
+    try {
+      await c.var.deps.rooms.present(id, member, json ? 'api' : 'page');
+      const message = await c.var.deps.rooms.post(id, member, parsed.data.content);
+      if (json) return c.json(messageJson(id, message), 201);
+      return c.redirect(`/rooms/${id}#composer`, 303);
+    } catch (err) {
+      if (!(err instanceof RoomError)) throw err;
+      if (json) return roomError(c, err);
+      if (err.code === 'not_found') return gonePage(c);
+      return roomPage(c, room, member, err.message, err.status);
+    }
+  });
+
+  app.get('/rooms/:id/messages', async (c) => {
+    const id = c.req.param('id');
+    const room = await findRoom(c, id);
+    if (!room) return jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.');
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (!member) return roomError(c, new RoomError('unauthorized'));
+    const q = HistoryQuery.safeParse(c.req.query());
+    if (!q.success) return validationError(c, q.error);
+    const limit = q.data.limit ?? 50;
+    const messages = await c.var.deps.rooms.history(id, { limit, offset: q.data.offset, afterSeq: q.data.since });
+    return c.json({ room_id: id, messages: messages.map((m) => messageJson(id, m)) });
+  });
+
+  const destroy = async (c: Ctx) => {
+    const id = c.req.param('id')!;
+    const json = c.req.method === 'DELETE' || wantsJson(c);
+    const room = await findRoom(c, id);
+    if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
+    const token = memberToken(c);
+    const member = await c.var.deps.rooms.authenticate(id, token);
+    try {
+      await c.var.deps.rooms.destroy(id, { member, ownerToken: token });
+    } catch (err) {
+      if (!(err instanceof RoomError)) throw err;
+      if (json) return roomError(c, err);
+      return member ? roomPage(c, room, member, err.message, err.status) : joinPage(c, room, {}, { form: err.message }, err.status);
+    }
+    clearMemberCookie(c, id);
+    return json ? c.body(null, 204) : c.redirect('/?ended=destroyed', 303);
+  };
+  app.delete('/rooms/:id', destroy);
+  app.post('/rooms/:id/destroy', destroy);
+
+  app.post('/rooms/:id/leave', async (c) => {
+    const id = c.req.param('id');
+    const json = wantsJson(c);
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (member) await c.var.deps.rooms.leave(id, member);
+    clearMemberCookie(c, id);
+    if (json) return member ? c.body(null, 204) : roomError(c, new RoomError('unauthorized'));
+    return c.redirect('/?ended=left', 303);
+  });
+
+  return app;
+}

@@ -1,0 +1,147 @@
+// mayfly's few lines of browser JavaScript: countdown, copy link, own messages, composer and reconnect catch-up.
+(function () {
+  'use strict';
+
+  var pad = function (n) { return String(n).padStart(2, '0'); };
+
+  function formatLeft(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    return h > 0 ? h + 'h ' + pad(m) + 'm' : m + ':' + pad(sec);
+  }
+
+  // Times arrive in UTC; show them in the reader's own time zone.
+  function localizeTimes(root) {
+    root.querySelectorAll('time[datetime]:not([data-local])').forEach(function (t) {
+      if (t.id === 'countdown') return;
+      var d = new Date(t.getAttribute('datetime'));
+      if (!isNaN(d)) { t.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes()); t.title = d.toLocaleString(); }
+      t.setAttribute('data-local', '');
+    });
+  }
+
+  function init() {
+    localizeTimes(document);
+    var room = document.getElementById('room');
+    if (!room) return;
+    var me = room.getAttribute('data-me');
+    var messages = document.getElementById('messages');
+    var content = document.getElementById('content');
+    var composer = document.getElementById('composer');
+    var typing = document.getElementById('typing');
+    var chatError = document.getElementById('chat-error');
+    var status = document.getElementById('conn-status');
+
+    var scrollDown = function () { messages.scrollTop = messages.scrollHeight; };
+    scrollDown();
+
+    // Countdown to expiry.
+    var countdown = document.getElementById('countdown');
+    if (countdown) {
+      var expiresAt = Number(countdown.getAttribute('data-expires-at'));
+      var tick = function () {
+        var left = expiresAt - Date.now();
+        countdown.textContent = left > 0 ? formatLeft(left) : 'now';
+        if (left <= 60000) countdown.classList.add('soon');
+        if (left <= 0) clearInterval(timer);
+      };
+      var timer = setInterval(tick, 1000);
+      tick();
+    }
+
+    // Copy link.
+    var copy = document.getElementById('copy-link');
+    if (copy) copy.addEventListener('click', function () {
+      var link = copy.getAttribute('data-link');
+      var done = function () { copy.textContent = 'Copied!'; setTimeout(function () { copy.textContent = 'Copy link'; }, 1500); };
+      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(done, fallback);
+      else fallback();
+      function fallback() {
+        var box = document.getElementById('room-link');
+        box.select();
+        try { document.execCommand('copy'); done(); } catch (e) { /* the link stays selected for manual copy */ }
+      }
+    });
+
+    // Destroy asks first.
+    var destroy = document.getElementById('destroy-form');
+    if (destroy) destroy.addEventListener('submit', function (e) {
+      if (!confirm('Destroy this room for everyone? Every message will be gone.')) e.preventDefault();
+    });
+
+    // Enter sends, Shift+Enter makes a new line.
+    if (content) content.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+        e.preventDefault();
+        if (content.value.trim()) content.form.requestSubmit();
+      }
+    });
+
+    // New nodes: mark own messages, localize times, clear stale typing, keep scrolled to the bottom.
+    var typingTimer = null;
+    new MutationObserver(function () {
+      messages.querySelectorAll('li.msg:not(.seen)').forEach(function (li) {
+        li.classList.add('seen');
+        if (li.getAttribute('data-member') === me) li.classList.add('mine');
+        var empty = messages.querySelector('li.empty');
+        if (empty) empty.remove();
+        // A message from the typist ends their typing notice.
+        var t = typing.querySelector('[data-member]');
+        if (t && t.getAttribute('data-member') === li.getAttribute('data-member')) typing.textContent = '';
+      });
+      localizeTimes(messages);
+      scrollDown();
+    }).observe(messages, { childList: true });
+    messages.querySelectorAll('li.msg').forEach(function (li) { li.classList.add('seen'); });
+
+    new MutationObserver(function () {
+      var t = typing.querySelector('[data-member]');
+      if (t && t.getAttribute('data-member') === me) { typing.textContent = ''; return; }
+      clearTimeout(typingTimer);
+      if (t) typingTimer = setTimeout(function () { typing.textContent = ''; }, 4000);
+    }).observe(typing, { childList: true });
+
+    if (chatError) new MutationObserver(function () {
+      if (chatError.textContent) setTimeout(function () { chatError.textContent = ''; }, 6000);
+    }).observe(chatError, { childList: true });
+
+    // After a sent message, empty the composer.
+    document.addEventListener('htmx:ws:after:message:outgoing', function (e) {
+      var values = e.detail && e.detail.message && e.detail.message.values;
+      if (values && values.type === 'message' && composer && composer.tagName === 'FORM') {
+        composer.reset();
+        content.focus();
+      }
+    });
+
+    // Reconnects (network, restart, hidden tab) ask only for what this page has not seen yet.
+    var lastSeq = function () {
+      var last = messages.querySelector('li.msg:last-of-type');
+      var all = messages.querySelectorAll('li[data-seq]');
+      return all.length ? all[all.length - 1].getAttribute('data-seq') : (last ? last.getAttribute('data-seq') : '0');
+    };
+    var retarget = function (e) {
+      var conn = e.detail && e.detail.connection;
+      if (conn && conn.url) conn.url = conn.url.replace(/since=\d*/, 'since=' + lastSeq());
+    };
+    document.addEventListener('htmx:ws:before:connection', retarget);
+    document.addEventListener('htmx:ws:after:message:incoming', retarget);
+    document.addEventListener('htmx:ws:after:connection', function () { status.textContent = ''; status.className = 'conn'; });
+    document.addEventListener('htmx:ws:close', function (e) {
+      var code = e.detail && e.detail.code;
+      if (code === 4410 || code === 4404) {
+        status.textContent = '';
+        if (countdown) countdown.textContent = 'ended';
+      } else if (code === 4401 || code === 4409) {
+        status.textContent = 'Disconnected — reload to rejoin';
+        status.className = 'conn bad';
+      } else if (!document.hidden && code !== null && code !== 1000) {
+        status.textContent = 'Reconnecting…';
+        status.className = 'conn bad';
+      }
+    });
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();
