@@ -45,7 +45,7 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
         </div>
       </div>
       <div class="room-grid">
-        <section class="chat" aria-label="Messages" {...wsAttrs}>
+        <section class="chat" aria-label="Chat" {...wsAttrs}>
           <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
             {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
             {messages.map((m) => (

@@ -1,0 +1,45 @@
+// Test helper: a real redis-server on a free loopback port, started and stopped by the tests.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, waitFor } from './server.ts';
+
+export type TestRedis = { url: string; port: number; stop(): Promise<void>; kill(): void; restart(): Promise<void> };
+
+export async function startRedis(): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'mayfly-redis-'));
+  let proc: ReturnType<typeof Bun.spawn>;
+  const launch = async () => {
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      stdout: 'ignore',
+      stderr: 'ignore',
+    });
+    await waitFor(async () => {
+      try {
+        const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+        sock.end();
+        return true;
+      } catch {
+        return false;
+      }
+    }, 10000, 'redis-server start');
+  };
+  await launch();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill() {
+      proc.kill('SIGKILL');
+    },
+    async restart() {
+      await proc.exited;
+      await launch();
+    },
+    async stop() {
+      proc.kill('SIGKILL');
+      await proc.exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
