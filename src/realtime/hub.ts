@@ -2,7 +2,12 @@
 import type { Server, ServerWebSocket } from 'bun';
 import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
-import type { RoomEvent } from './events.ts';
+import type { MessageEvent, RoomEvent } from './events.ts';
+
+/** How long a message waits for an earlier seq that another instance published a moment later. */
+const GAP_WAIT_MS = 250;
+
+type Ordering = { next: number; held: Map<number, MessageEvent>; timer: ReturnType<typeof setTimeout> | null };
 
 export type SocketKind = 'live' | 'ws';
 
@@ -42,6 +47,7 @@ const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
 
 export class Hub {
   private rooms = new Map<string, Set<Socket>>();
+  private ordering = new Map<string, Ordering>();
   private server: Server<SocketData> | null = null;
 
   constructor(
@@ -82,6 +88,9 @@ export class Hub {
     if (!sockets || !sockets.delete(ws)) return { lastForToken: false };
     if (sockets.size === 0) {
       this.rooms.delete(roomId);
+      const o = this.ordering.get(roomId);
+      if (o?.timer) clearTimeout(o.timer);
+      this.ordering.delete(roomId);
       void this.broker.unsubscribe(roomId).catch(() => {});
     }
     for (const other of sockets) if (other.data.tokenHash === tokenHash) return { lastForToken: false };
@@ -105,8 +114,44 @@ export class Hub {
     return n;
   }
 
-  /** Sends an event to this instance's sockets of the room: rendered once per kind, not per socket. */
+  /**
+   * Takes an event from the broker. Messages go out in seq order: instances append and publish
+   * separately, so seq 6 can reach Redis before seq 5; a gap waits briefly for the missing one.
+   */
   deliver(roomId: string, event: RoomEvent): void {
+    if (!this.rooms.has(roomId)) return;
+    if (event.type !== 'message') return this.fanOut(roomId, event);
+    let o = this.ordering.get(roomId);
+    if (!o) {
+      o = { next: event.seq, held: new Map(), timer: null };
+      this.ordering.set(roomId, o);
+    }
+    if (event.seq < o.next) return this.fanOut(roomId, event); // late after a gap gave up: still delivered
+    o.held.set(event.seq, event);
+    this.release(roomId, o);
+  }
+
+  private release(roomId: string, o: Ordering): void {
+    let e: MessageEvent | undefined;
+    while ((e = o.held.get(o.next))) {
+      o.held.delete(o.next);
+      o.next++;
+      this.fanOut(roomId, e);
+    }
+    if (o.held.size === 0 && o.timer) {
+      clearTimeout(o.timer);
+      o.timer = null;
+    } else if (o.held.size > 0 && !o.timer) {
+      o.timer = setTimeout(() => {
+        o.timer = null;
+        o.next = Math.min(...o.held.keys()); // give up on the gap
+        this.release(roomId, o);
+      }, GAP_WAIT_MS);
+    }
+  }
+
+  /** Sends an event to this instance's sockets of the room: rendered once per kind, not per socket. */
+  private fanOut(roomId: string, event: RoomEvent): void {
     const sockets = this.rooms.get(roomId);
     if (!sockets) return;
     const seq = event.type === 'message' ? event.seq : null;

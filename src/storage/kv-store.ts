@@ -96,20 +96,25 @@ export class KvRoomStore implements RoomStore {
     });
   }
 
-  /** The seat rules shared by join and claimSeat; mutates state on success. */
+  /** The seat rules shared by join and claimSeat; mutates state on success. Lapsed seats stay until a sweep announces them. */
   private takeSeat(room: Room, state: RoomState, tokenHash: string, identity: Identity, leaseUntil: number): SeatClaim {
     const now = Date.now();
-    state.seats = state.seats.filter((s) => s.leaseUntil > now);
+    const live = state.seats.filter((s) => s.leaseUntil > now);
     const mine = state.seats.find((s) => s.tokenHash === tokenHash);
-    if (mine) {
+    if (mine && mine.leaseUntil > now) {
       mine.leaseUntil = Math.max(mine.leaseUntil, leaseUntil);
-      return { ok: true, fresh: false, users: usersOf(state.seats) };
+      return { ok: true, fresh: false, users: usersOf(live) };
     }
-    if (state.seats.some((s) => fold(s.username) === fold(identity.username))) return { ok: false, reason: 'taken' };
-    if (state.seats.length >= room.maxUsers) return { ok: false, reason: 'full' };
+    const others = live.filter((s) => s !== mine);
+    if (others.some((s) => fold(s.username) === fold(identity.username))) return { ok: false, reason: 'taken' };
+    if (others.length >= room.maxUsers) return { ok: false, reason: 'full' };
+    if (mine) {
+      // Back after the seat lapsed: it moves to the end, as a new arrival.
+      state.seats = state.seats.filter((s) => s !== mine);
+    }
     state.seats.push({ tokenHash, memberId: identity.memberId, username: identity.username, leaseUntil });
     state.emptySince = null;
-    return { ok: true, fresh: true, users: usersOf(state.seats) };
+    return { ok: true, fresh: true, users: usersOf([...others, state.seats[state.seats.length - 1]!]) };
   }
 
   async identity(roomId: string, tokenHash: string): Promise<Identity | null> {
@@ -146,13 +151,14 @@ export class KvRoomStore implements RoomStore {
       if (!state) return null;
       const seat = state.seats.find((s) => s.tokenHash === tokenHash);
       state.seats = state.seats.filter((s) => s !== seat);
-      if (seat && state.seats.length === 0) state.emptySince = Date.now();
+      const now = Date.now();
+      if (seat && !state.seats.some((s) => s.leaseUntil > now)) state.emptySince = now;
       if (forget) {
         state.tokens = state.tokens.filter((t) => t !== tokenHash);
         await this.storage.removeItem(keys.identity(roomId, tokenHash));
       }
       await this.storage.setItem(keys.state(roomId), state);
-      return seat ? { username: seat.username, users: usersOf(state.seats) } : null;
+      return seat ? { username: seat.username, users: usersOf(state.seats.filter((s) => s.leaseUntil > now)) } : null;
     });
   }
 

@@ -1,0 +1,322 @@
+// RoomStore on Redis: room metadata through unstorage, seats and history through Lua scripts,
+// so seat limits, unique names and message sequence numbers hold across every instance.
+import type Redis from 'ioredis';
+import type { Storage } from 'unstorage';
+import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
+import { StorageError, type HistoryQuery, type RoomStore } from './store.ts';
+
+/** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
+const KEY_MARGIN_MS = 60_000;
+
+const k = (prefix: string, id: string) => ({
+  state: `${prefix}:room:${id}:state`,
+  seats: `${prefix}:room:${id}:seats`,
+  members: `${prefix}:room:${id}:members`,
+  msgs: `${prefix}:room:${id}:msgs`,
+});
+
+// Shared Lua: the live seats of a room (lease not run out), in order of arrival.
+const LIVE_SEATS = `
+local function live_seats(seats_key, now, skip)
+  local raw = redis.call('HGETALL', seats_key)
+  local out = {}
+  for i = 1, #raw, 2 do
+    if raw[i] ~= skip then
+      local s = cjson.decode(raw[i + 1])
+      if s.leaseUntil > now then s.token = raw[i]; table.insert(out, s) end
+    end
+  end
+  table.sort(out, function(a, b) return a.since < b.since end)
+  return out
+end
+local function names(list)
+  local n = {}
+  for _, s in ipairs(list) do table.insert(n, s.username) end
+  return table.concat(n, '\\n')
+end
+`;
+
+// KEYS: state, seats, members. ARGV: token, identity JSON ('' = use the stored one), lease, now, key margin ms, folded name.
+const CLAIM = `${LIVE_SEATS}
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+local now = tonumber(ARGV[4])
+if not exp or tonumber(exp) <= now then return {'gone'} end
+local identity = ARGV[2]
+if identity == '' then
+  identity = redis.call('HGET', KEYS[3], ARGV[1])
+  if not identity then return {'unknown'} end
+end
+local ident = cjson.decode(identity)
+local lease = tonumber(ARGV[3])
+local others = live_seats(KEYS[2], now, ARGV[1])
+local mineRaw = redis.call('HGET', KEYS[2], ARGV[1])
+if mineRaw then
+  local mine = cjson.decode(mineRaw)
+  if mine.leaseUntil > now then
+    if lease > mine.leaseUntil then mine.leaseUntil = lease end
+    redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(mine))
+    mine.token = ARGV[1]
+    table.insert(others, mine)
+    table.sort(others, function(a, b) return a.since < b.since end)
+    return {'ok', '0', names(others)}
+  end
+end
+for _, s in ipairs(others) do
+  if s.fold == ARGV[6] then return {'taken'} end
+end
+if #others >= tonumber(redis.call('HGET', KEYS[1], 'maxUsers')) then return {'full'} end
+-- 'since' is an arrival counter, not a clock: two joins in one millisecond keep their order.
+local seat = { memberId = ident.memberId, username = ident.username, fold = ARGV[6], leaseUntil = lease, since = redis.call('HINCRBY', KEYS[1], 'arrivals', 1) }
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(seat))
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[3], ARGV[1], ARGV[2]) end
+redis.call('HDEL', KEYS[1], 'emptySince')
+redis.call('PEXPIREAT', KEYS[2], tonumber(exp) + tonumber(ARGV[5]))
+redis.call('PEXPIREAT', KEYS[3], tonumber(exp) + tonumber(ARGV[5]))
+table.insert(others, seat)
+return {'ok', '1', names(others)}
+`;
+
+// KEYS: state, seats, members. ARGV: token, forget (1/0), now.
+const RELEASE = `${LIVE_SEATS}
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[2] == '1' then redis.call('HDEL', KEYS[3], ARGV[1]) end
+if not raw then return {} end
+local now = tonumber(ARGV[3])
+local rest = live_seats(KEYS[2], now, '')
+if #rest == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'emptySince', now) end
+return {cjson.decode(raw).username, names(rest)}
+`;
+
+// KEYS: state, seats. ARGV: now.
+const SWEEP = `${LIVE_SEATS}
+local now = tonumber(ARGV[1])
+local raw = redis.call('HGETALL', KEYS[2])
+local removed = {}
+for i = 1, #raw, 2 do
+  local s = cjson.decode(raw[i + 1])
+  if s.leaseUntil <= now then
+    redis.call('HDEL', KEYS[2], raw[i])
+    table.insert(removed, s.username)
+  end
+end
+local rest = live_seats(KEYS[2], now, '')
+if #removed > 0 and #rest == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'emptySince', now) end
+return {table.concat(removed, '\\n'), names(rest)}
+`;
+
+// KEYS: seats. ARGV: lease, now, tokens...
+const RENEW = `
+local lease = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+for i = 3, #ARGV do
+  local raw = redis.call('HGET', KEYS[1], ARGV[i])
+  if raw then
+    local s = cjson.decode(raw)
+    if s.leaseUntil > now and s.leaseUntil < lease then
+      s.leaseUntil = lease
+      redis.call('HSET', KEYS[1], ARGV[i], cjson.encode(s))
+    end
+  end
+end
+return 1
+`;
+
+// KEYS: state, msgs. ARGV: message JSON without seq, history limit, now, key margin ms.
+// Checks the room inside the script: a message for an expired room must not recreate its keys.
+const APPEND = `
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+if not exp or tonumber(exp) <= tonumber(ARGV[3]) then return false end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local n = redis.call('RPUSH', KEYS[2], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+if n == 1 then redis.call('PEXPIREAT', KEYS[2], tonumber(exp) + tonumber(ARGV[4])) end
+local limit = tonumber(ARGV[2])
+if n > limit then redis.call('LTRIM', KEYS[2], -limit, -1) end
+return seq
+`;
+
+type Scripts = {
+  mayflyClaim(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
+  mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
+  mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
+  mayflyRenew(seats: string, ...args: string[]): Promise<number>;
+  mayflyAppend(state: string, msgs: string, ...args: string[]): Promise<number | null>;
+};
+
+const lines = (s: string | undefined) => (s ? s.split('\n') : []);
+
+export class RedisRoomStore implements RoomStore {
+  readonly kind = 'redis';
+  private redis: Redis & Scripts;
+
+  constructor(
+    private storage: Storage,
+    redis: Redis,
+    private prefix = 'mayfly',
+  ) {
+    redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
+    redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
+    redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
+    redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('mayflyAppend', { numberOfKeys: 2, lua: APPEND });
+    this.redis = redis as Redis & Scripts;
+  }
+
+  private keys(id: string) {
+    return k(this.prefix, id);
+  }
+
+  /** Every failure of the backend becomes a StorageError: a clear 503 or error event upstream. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw new StorageError(err);
+    }
+  }
+
+  createRoom(room: Room): Promise<void> {
+    return this.guard(async () => {
+      const key = this.keys(room.id);
+      const at = room.expiresAt + KEY_MARGIN_MS;
+      await this.redis
+        .multi()
+        .hset(key.state, { seq: 0, expiresAt: room.expiresAt, maxUsers: room.maxUsers, emptySince: room.createdAt })
+        .pexpireat(key.state, at)
+        .exec();
+      await this.storage.setItem(`room:${room.id}`, room, { ttl: Math.ceil((at - Date.now()) / 1000) });
+    });
+  }
+
+  getRoom(id: string): Promise<Room | null> {
+    return this.guard(async () => {
+      const room = await this.storage.getItem<Room>(`room:${id}`);
+      if (!room || room.expiresAt <= Date.now()) return null;
+      return room;
+    });
+  }
+
+  deleteRoom(id: string): Promise<boolean> {
+    return this.guard(async () => {
+      const key = this.keys(id);
+      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs);
+      return removed > 0;
+    });
+  }
+
+  async listRoomIds(): Promise<string[]> {
+    // Rooms in Redis end by their own TTL; instances arm timers for the rooms they touch.
+    return [];
+  }
+
+  private async claim(roomId: string, tokenHash: string, identity: Identity | null, username: string | null, leaseUntil: number): Promise<SeatClaim> {
+    const key = this.keys(roomId);
+    let fold = username?.toLowerCase() ?? '';
+    if (!identity) {
+      const stored = await this.identity(roomId, tokenHash);
+      if (!stored) return { ok: false, reason: 'unknown' };
+      fold = stored.username.toLowerCase();
+    }
+    const [status, fresh, users] = await this.redis.mayflyClaim(
+      key.state,
+      key.seats,
+      key.members,
+      tokenHash,
+      identity ? JSON.stringify(identity) : '',
+      String(leaseUntil),
+      String(Date.now()),
+      String(KEY_MARGIN_MS),
+      fold,
+    );
+    if (status === 'ok') return { ok: true, fresh: fresh === '1', users: lines(users) };
+    return { ok: false, reason: status as 'full' | 'taken' | 'gone' | 'unknown' };
+  }
+
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim> {
+    return this.guard(() => this.claim(roomId, tokenHash, identity, identity.username, leaseUntil));
+  }
+
+  claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim> {
+    return this.guard(() => this.claim(roomId, tokenHash, null, null, leaseUntil));
+  }
+
+  identity(roomId: string, tokenHash: string): Promise<Identity | null> {
+    return this.guard(async () => {
+      const raw = await this.redis.hget(this.keys(roomId).members, tokenHash);
+      return raw ? (JSON.parse(raw) as Identity) : null;
+    });
+  }
+
+  renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void> {
+    return this.guard(async () => {
+      if (tokenHashes.length === 0) return;
+      await this.redis.mayflyRenew(this.keys(roomId).seats, String(leaseUntil), String(Date.now()), ...tokenHashes);
+    });
+  }
+
+  releaseSeat(roomId: string, tokenHash: string, forget: boolean) {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      const res = await this.redis.mayflyRelease(key.state, key.seats, key.members, tokenHash, forget ? '1' : '0', String(Date.now()));
+      if (!res || res.length === 0) return null;
+      return { username: res[0]!, users: lines(res[1]) };
+    });
+  }
+
+  seats(roomId: string, now: number): Promise<Seat[]> {
+    return this.guard(async () => {
+      const raw = await this.redis.hgetall(this.keys(roomId).seats);
+      return Object.entries(raw)
+        .map(([tokenHash, json]) => ({ tokenHash, ...(JSON.parse(json) as Omit<Seat, 'tokenHash'> & { since: number }) }))
+        .filter((s) => s.leaseUntil > now)
+        .sort((a, b) => a.since - b.since)
+        .map(({ tokenHash, memberId, username, leaseUntil }) => ({ tokenHash, memberId, username, leaseUntil }));
+    });
+  }
+
+  sweepSeats(roomId: string, now: number) {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      const [removed, users] = await this.redis.mayflySweep(key.state, key.seats, String(now));
+      return { removed: lines(removed), users: lines(users) };
+    });
+  }
+
+  emptySince(roomId: string): Promise<number | null> {
+    return this.guard(async () => {
+      const v = await this.redis.hget(this.keys(roomId).state, 'emptySince');
+      return v ? Number(v) : null;
+    });
+  }
+
+  appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      const seq = await this.redis.mayflyAppend(key.state, key.msgs, JSON.stringify(draft), String(historyLimit), String(Date.now()), String(KEY_MARGIN_MS));
+      return seq === null ? null : { seq: Number(seq), ...draft };
+    });
+  }
+
+  messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
+    return this.guard(async () => {
+      const all = (await this.redis.lrange(this.keys(roomId).msgs, 0, -1)).map((s) => JSON.parse(s) as Message);
+      if (all.length === 0) return [];
+      let from: number;
+      if (query.afterSeq !== undefined) from = all.findIndex((m) => m.seq > query.afterSeq!);
+      else if (query.offset !== undefined) from = query.offset;
+      else from = Math.max(0, all.length - query.limit);
+      if (from < 0) return [];
+      return all.slice(from, from + query.limit);
+    });
+  }
+
+  ping(): Promise<void> {
+    return this.guard(async () => {
+      await this.redis.ping();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.storage.dispose().catch(() => {});
+  }
+}

@@ -1,0 +1,48 @@
+// Opens Redis for both storage (unstorage's redis driver) and fan-out (pub/sub), sharing one client.
+import type Redis from 'ioredis';
+import { createStorage } from 'unstorage';
+import redisDriver from 'unstorage/drivers/redis';
+import type { Logger } from '../log.ts';
+import { RedisBroker } from '../realtime/broker-redis.ts';
+import { RedisRoomStore } from './redis-store.ts';
+
+export async function openRedis(url: string, log: Logger) {
+  const driver = redisDriver({
+    url,
+    base: 'mayfly',
+    // Fail fast while Redis is down (a clear error to the user) instead of queueing silently;
+    // ioredis keeps reconnecting in the background and everything resumes when Redis is back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times: number) => Math.min(times * 200, 2000),
+  } as Parameters<typeof redisDriver>[0]);
+  const storage = createStorage({ driver });
+  const redis = driver.getInstance!() as Redis;
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) log.warn('redis unavailable', { error: err.message });
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) log.info('redis available again');
+    down = false;
+  });
+  await waitReady(redis, 5000).catch(() => log.warn('redis not reachable at start; retrying in the background'));
+  const store = new RedisRoomStore(storage, redis);
+  const broker = new RedisBroker(redis, log);
+  return {
+    store,
+    broker,
+  };
+}
+
+function waitReady(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    redis.once('ready', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
