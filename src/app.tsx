@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { nanoid } from 'nanoid';
 import type { Deps } from './deps.ts';
@@ -10,6 +11,7 @@ import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
 import { healthRoutes } from './web/health.ts';
 import { jsonError, siteOrigin, wantsJson } from './web/http.ts';
+import { openapiRoutes } from './web/openapi.ts';
 import { roomRoutes } from './web/rooms.tsx';
 import { socketRoutes } from './web/sockets.ts';
 import { Layout } from './views/layout.tsx';
@@ -52,8 +54,10 @@ export function createApp(deps: Deps) {
     }),
   );
 
-  // Browser form posts must come from this site; JSON API calls are not affected (no cookies needed).
-  app.use(csrf({ origin: (origin, c) => origin === siteOrigin(c as never) }));
+  // Browser form posts must come from this site. Requests carrying an Authorization header are
+  // exempt: a browser cannot attach one cross-site without a CORS preflight, which we never allow.
+  const sameSite = csrf({ origin: (origin, c) => origin === siteOrigin(c as never) });
+  app.use((c, next) => (c.req.header('authorization') ? next() : sameSite(c, next)));
 
   app.use(
     bodyLimit({
@@ -66,6 +70,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes());
   app.route('/', socketRoutes());
   app.route('/', roomRoutes());
+  app.route('/', openapiRoutes());
 
   app.notFound((c) => {
     if (wantsJson(c)) return jsonError(c, 404, 'not_found', 'No such resource.');
@@ -85,6 +90,10 @@ export function createApp(deps: Deps) {
   });
 
   app.onError((err, c) => {
+    if (err instanceof HTTPException) {
+      if (err.status === 403) return jsonError(c, 403, 'forbidden_origin', 'Cross-site form posts are refused.');
+      return err.getResponse();
+    }
     if (err instanceof StorageError) {
       deps.log.warn('storage unavailable', { request_id: c.var.requestId, error: err.message });
       return jsonError(c, 503, 'storage_unavailable', 'Storage is unavailable; nothing was saved. Try again shortly.');

@@ -16,8 +16,9 @@ export class RedisBroker implements Broker {
     private log: Logger,
     private prefix = 'mayfly',
   ) {
-    // A subscribed connection can do nothing else, so it is a second connection.
-    this.sub = pub.duplicate();
+    // A subscribed connection can do nothing else, so it is a second connection. Its subscribe
+    // calls may wait for the connection (offline queue); ioredis re-subscribes after a reconnect.
+    this.sub = pub.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const roomId = channel.toString().slice(this.prefix.length + 6); // `${prefix}:room:`

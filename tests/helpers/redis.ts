@@ -6,12 +6,13 @@ import { freePort, waitFor } from './server.ts';
 
 export type TestRedis = { url: string; port: number; stop(): Promise<void>; kill(): void; restart(): Promise<void> };
 
-export async function startRedis(): Promise<TestRedis> {
+/** persist: keep data across a restart (append-only file), for the outage tests. */
+export async function startRedis(opts: { persist?: boolean } = {}): Promise<TestRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mayfly-redis-'));
   let proc: ReturnType<typeof Bun.spawn>;
   const launch = async () => {
-    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir], {
       stdout: 'ignore',
       stderr: 'ignore',
     });
