@@ -1,0 +1,393 @@
+#!/usr/bin/env bun
+// The terminal client: `bun run chat <room link or id>` joins a mayfly room and chats over its JSON WebSocket.
+import * as readline from 'node:readline';
+import { CliError, describeJoinFailure, join, leave, login, roomInfo, type Joined } from './api.ts';
+import { parseArgs, USAGE, type Options } from './args.ts';
+import { clock, DESTROYED, EXPIRED, formatError, formatJoined, formatLeft, formatMessage, formatTyping, formatUsers, GONE } from './format.ts';
+import { ask, askHidden } from './prompt.ts';
+import { clean } from './sanitize.ts';
+
+const TYPING_SHOW_MS = 5000; // at most one "… is typing" line per user in this time
+const TYPING_SEND_MS = 3000; // at most one typing frame of ours in this time
+const MAX_RECONNECTS = 20; // about three minutes of backoff before giving up
+const MAX_FIRST_CONNECTS = 5;
+
+/** Our own terminal control (never applied to server text): clear the current line / the line above. */
+const CLEAR_LINE = '\r\u001b[2K';
+const CLEAR_LINE_ABOVE = '\u001b[1A\u001b[2K';
+
+const interactive = Boolean(process.stdin.isTTY);
+const fancy = interactive && Boolean(process.stdout.isTTY);
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function guestName(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(2));
+  return `guest-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+async function flushed(): Promise<void> {
+  await Promise.all(
+    [process.stdout, process.stderr].map(
+      (stream) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 500);
+          stream.write('', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        }),
+    ),
+  );
+}
+
+async function exit(code: number): Promise<never> {
+  await flushed();
+  process.exit(code);
+}
+
+async function askName(): Promise<string> {
+  for (;;) {
+    const answer = await ask('Your name: ');
+    if (answer === null) throw new CliError('No name given.');
+    const name = answer.trim();
+    if (name) return name;
+  }
+}
+
+async function askPassword(question: string): Promise<string> {
+  const answer = await askHidden(question);
+  if (answer === null) throw new CliError('No password given.');
+  return answer;
+}
+
+/** Signs in (with --login), then joins the room: the member token, or a CliError saying why not. */
+async function enter(opts: Options): Promise<Joined> {
+  if (opts.login && !opts.name && !interactive) throw new CliError('--login needs --name when stdin is not a terminal.');
+  let username = opts.name ?? (interactive ? await askName() : guestName());
+
+  const info = await roomInfo(opts.server, opts.roomId);
+  if (info && !info.exists) throw new CliError('No such room: it does not exist or has already vanished.');
+  let password = opts.password;
+  if (info?.passwordProtected && password === undefined) {
+    if (!interactive) throw new CliError('This room is password protected: give the password with --password PW (or set MAYFLY_ROOM_PASSWORD).');
+    password = await askPassword('Room password: ');
+  }
+
+  let accountToken: string | undefined;
+  if (opts.login) {
+    const secret = interactive ? await askPassword(`Account password for ${clean(username)}: `) : process.env.MAYFLY_ACCOUNT_PASSWORD;
+    if (!secret) throw new CliError('--login needs your account password: type it on a terminal, or set MAYFLY_ACCOUNT_PASSWORD.');
+    accountToken = await login(opts.server, username, secret);
+  }
+
+  for (let attempt = 1; ; attempt++) {
+    const result = await join(opts.server, opts.roomId, { username, password, accountToken });
+    if (result.ok) return result.joined;
+    const failure = result.failure;
+    const why = describeJoinFailure(failure, { username, hadPassword: password !== undefined });
+    const nameProblem = failure.code === 'name_taken' || failure.code === 'name_reserved' || failure.code === 'validation_failed';
+    if (attempt < 3 && interactive && failure.code === 'wrong_password') {
+      process.stderr.write(`${why}\n`);
+      password = await askPassword('Room password: ');
+      continue;
+    }
+    if (attempt < 3 && nameProblem && !opts.login) {
+      if (interactive) {
+        process.stderr.write(`${why}\n`);
+        username = await askName();
+        continue;
+      }
+      if (!opts.name && failure.code === 'name_taken') {
+        username = guestName();
+        continue;
+      }
+    }
+    throw new CliError(why);
+  }
+}
+
+/** The connected part: prints the room's events, sends typed lines, reconnects, leaves. */
+class Session {
+  private ws: WebSocket | null = null;
+  private rl: readline.Interface | null = null;
+  private lastSeq = 0;
+  private connected = false;
+  private everConnected = false;
+  private attempts = 0;
+  private outbox: string[] = [];
+  private ending: 'expired' | 'destroyed' | null = null;
+  private quitting = false;
+  private users: string[] = [];
+  private typingShown = new Map<string, number>();
+  private typingSent = 0;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    private readonly opts: Options,
+    private readonly me: Joined,
+  ) {}
+
+  start(): void {
+    this.rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: fancy, prompt: '> ' });
+    this.rl.on('line', (line) => this.onLine(line));
+    this.rl.on('close', () => void this.quit()); // end of stdin (Ctrl-D, or the end of a pipe)
+    this.rl.on('SIGINT', () => void this.quit());
+    if (fancy) process.stdin.on('keypress', (_s: string, key: { name?: string; ctrl?: boolean } | undefined) => this.onKeypress(key));
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void this.quit());
+    this.connect();
+  }
+
+  /** Prints one (already sanitized) block of lines without mangling the line being typed. */
+  print(text: string): void {
+    if (this.rl && fancy && !this.quitting) {
+      process.stdout.write(`${CLEAR_LINE}${text}\n`);
+      this.rl.prompt(true);
+    } else {
+      process.stdout.write(`${text}\n`);
+    }
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    const base = this.opts.server.replace(/^http/, 'ws');
+    const since = this.everConnected ? `&since=${this.lastSeq}` : '';
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(`${base}/rooms/${this.opts.roomId}/ws?token=${encodeURIComponent(this.me.token)}${since}`);
+    } catch (err) {
+      this.fail(`Cannot open the WebSocket: ${clean(err instanceof Error ? err.message : err)}`);
+      return;
+    }
+    this.ws = ws;
+    ws.onmessage = (e) => {
+      if (this.ws === ws && typeof e.data === 'string') this.onFrame(e.data);
+    };
+    ws.onclose = (e) => {
+      if (this.ws === ws) this.onClose(e.code, e.reason);
+    };
+    ws.onerror = () => {}; // a close event follows with the code
+  }
+
+  private onFrame(data: string): void {
+    let event: unknown;
+    try {
+      event = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!isObject(event)) return;
+    switch (event.type) {
+      case 'history': {
+        if (this.everConnected) this.print('* Reconnected.');
+        for (const m of Array.isArray(event.messages) ? event.messages : []) this.showMessage(m);
+        if (Array.isArray(event.users)) this.users = event.users.map(String);
+        if (!this.everConnected) {
+          this.print(formatUsers(this.users.filter((u) => u !== this.me.username)));
+          this.print('* Type a line and press Enter to send it; /help for commands, /quit to leave.');
+        }
+        this.connected = true;
+        this.everConnected = true;
+        this.attempts = 0;
+        this.flush();
+        break;
+      }
+      case 'message':
+        this.showMessage(event);
+        break;
+      case 'user_joined':
+      case 'user_left':
+        if (Array.isArray(event.users)) this.users = event.users.map(String);
+        if (event.username !== this.me.username) this.print(event.type === 'user_joined' ? formatJoined(event.username) : formatLeft(event.username));
+        break;
+      case 'typing': {
+        const who = String(event.username ?? '');
+        const now = Date.now();
+        if (!who || who === this.me.username || now - (this.typingShown.get(who) ?? -Infinity) < TYPING_SHOW_MS) break;
+        this.typingShown.set(who, now);
+        this.print(formatTyping(who));
+        break;
+      }
+      case 'room_expired':
+      case 'room_destroyed':
+        this.end(event.type === 'room_expired' ? 'expired' : 'destroyed');
+        break;
+      case 'error':
+        this.print(formatError(event.message ?? event.code ?? 'error'));
+        break;
+    }
+  }
+
+  /** Prints a message once: catch-up after a reconnect may repeat what was seen, `seq` filters it. */
+  private showMessage(m: unknown): void {
+    if (!isObject(m)) return;
+    if (typeof m.seq === 'number') {
+      if (m.seq <= this.lastSeq) return;
+      this.lastSeq = m.seq;
+    }
+    this.print(formatMessage(m));
+  }
+
+  private end(kind: 'expired' | 'destroyed'): void {
+    if (this.ending) return;
+    this.ending = kind;
+    this.print(kind === 'expired' ? EXPIRED : DESTROYED);
+    setTimeout(() => void this.finish(0), 2000).unref?.(); // the 4410 close normally comes first
+  }
+
+  private onClose(code: number, reason: string): void {
+    this.ws = null;
+    this.connected = false;
+    if (this.quitting) return;
+    if (this.ending || code === 4410) {
+      if (!this.ending) this.print(GONE);
+      void this.finish(0);
+      return;
+    }
+    const why = clean(reason);
+    const detail = why ? ` (${why})` : '';
+    switch (code) {
+      case 4401:
+        return this.fail(`The server no longer admits you to this room${detail}. Join again.`);
+      case 4403:
+        return this.fail(`The server refused the connection${detail}.`);
+      case 4404:
+        if (this.everConnected) {
+          this.print(GONE);
+          void this.finish(0);
+          return;
+        }
+        return this.fail('No such room: it does not exist or has already vanished.');
+      case 4409:
+        return this.fail(`The room is full${detail}.`);
+      case 4429:
+        return this.fail('Disconnected: you sent too many messages too fast.');
+    }
+    this.reconnect(code, why);
+  }
+
+  private reconnect(code: number, why: string): void {
+    this.attempts++;
+    if (this.attempts > (this.everConnected ? MAX_RECONNECTS : MAX_FIRST_CONNECTS)) {
+      return this.fail(`Lost the connection to ${clean(this.opts.server)} and could not reconnect; giving up.`);
+    }
+    const delay = Math.min(10_000, 500 * 2 ** (this.attempts - 1)) * (0.8 + Math.random() * 0.4);
+    if (this.attempts === 1) {
+      const what = code === 1012 ? 'the server is restarting' : code === 1006 ? 'the connection dropped' : `code ${code}${why ? `, ${why}` : ''}`;
+      this.print(`! Disconnected (${what}); reconnecting…`);
+    } else if (this.attempts % 5 === 0) {
+      this.print(`! Still reconnecting (attempt ${this.attempts})…`);
+    }
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private onLine(line: string): void {
+    if (this.quitting) return;
+    if (fancy) process.stdout.write(CLEAR_LINE_ABOVE); // the server's echo of the message replaces the typed line
+    const text = line.trim();
+    if (text.startsWith('/') && !text.startsWith('//')) this.command(text);
+    else if (text) this.send(text.startsWith('//') ? text.slice(1) : line);
+    if (fancy && !this.quitting) this.rl?.prompt(true);
+  }
+
+  private command(text: string): void {
+    const name = text.split(/\s+/)[0]!.toLowerCase();
+    if (name === '/quit' || name === '/exit' || name === '/leave') return void this.quit();
+    if (name === '/who') return this.print(this.everConnected ? formatUsers(this.users) : '* Not connected yet.');
+    if (name === '/help') {
+      return this.print(
+        ['* /who      who is in the room', '* /quit     leave the room (also Ctrl-D)', '* //text    send a message that starts with /'].join('\n'),
+      );
+    }
+    this.print(`! Unknown command ${clean(name)}; /help lists the commands.`);
+  }
+
+  private send(content: string): void {
+    const frame = JSON.stringify({ type: 'message', content });
+    if (this.connected && this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(frame);
+      return;
+    }
+    this.outbox.push(frame);
+    if (this.everConnected) this.print('* Not connected; the message goes out when the connection is back.');
+  }
+
+  private flush(): void {
+    while (this.outbox.length && this.connected && this.ws?.readyState === WebSocket.OPEN) this.ws.send(this.outbox.shift()!);
+  }
+
+  private onKeypress(key: { name?: string; ctrl?: boolean } | undefined): void {
+    if (!this.connected || this.quitting || !key || key.ctrl || key.name === 'return' || key.name === 'enter') return;
+    const now = Date.now();
+    if (now - this.typingSent < TYPING_SEND_MS) return;
+    this.typingSent = now;
+    this.ws?.send(JSON.stringify({ type: 'typing' }));
+  }
+
+  /** /quit, Ctrl-D, end of stdin or a signal: sends what is queued, gives up the seat, closes the socket. */
+  async quit(): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    const deadline = Date.now() + 5000;
+    while ((this.outbox.length > 0 || (this.ws?.bufferedAmount ?? 0) > 0) && this.ws && !this.ending && Date.now() < deadline) {
+      await Bun.sleep(25);
+    }
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (!this.ending) await leave(this.opts.server, this.opts.roomId, this.me.token);
+    const ws = this.ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 1000);
+        ws.addEventListener('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        ws.close(1000, 'left');
+      });
+    }
+    if (!this.ending) this.print('* You left the room.');
+    await this.finish(0);
+  }
+
+  private fail(message: string): void {
+    process.stderr.write(`${fancy && process.stderr.isTTY ? CLEAR_LINE : ''}${message}\n`);
+    void this.finish(1);
+  }
+
+  private async finish(code: number): Promise<void> {
+    this.quitting = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.rl?.close();
+    await exit(code);
+  }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseArgs(process.argv.slice(2), process.env);
+  if (parsed.kind === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return exit(0);
+  }
+  if (parsed.kind === 'error') {
+    process.stderr.write(`${parsed.message}\n\n${USAGE}\n`);
+    return exit(2);
+  }
+  const opts = parsed.options;
+  try {
+    const me = await enter(opts);
+    const info = await roomInfo(opts.server, opts.roomId, me.token).catch(() => null);
+    const title = info?.name ? `“${clean(info.name)}”` : 'the room';
+    const until = info?.expiresAt ? ` It vanishes at ${clock(info.expiresAt)} unless destroyed sooner.` : '';
+    process.stdout.write(`Joined ${title} as ${clean(me.username)}.${until}\n`);
+    new Session(opts, me).start();
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`${err.message}\n`);
+      return exit(err.exitCode);
+    }
+    process.stderr.write(`Unexpected error: ${clean(err instanceof Error ? err.message : err)}\n`);
+    return exit(1);
+  }
+}
+
+await main();

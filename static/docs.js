@@ -1,0 +1,18 @@
+// Starts Swagger UI on /docs with mayfly's OpenAPI document (a file, not an inline script: the site's CSP allows only 'self').
+(function () {
+  'use strict';
+  window.ui = window.SwaggerUIBundle({
+    url: '/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    layout: 'BaseLayout',
+    presets: [window.SwaggerUIBundle.presets.apis],
+    plugins: [window.SwaggerUIBundle.plugins.DownloadUrl],
+    validatorUrl: null,
+    queryConfigEnabled: false,
+    tryItOutEnabled: false,
+    displayRequestDuration: true,
+    showExtensions: true,
+    defaultModelsExpandDepth: 0,
+  });
+})();

@@ -1,0 +1,43 @@
+// scripts/cluster.sh: redis-server + two instances + a WebSocket-aware balancer, used as a person would.
+import { afterEach, describe, expect, test } from 'bun:test';
+import { need } from './helpers/requirements.ts';
+import { freePort, waitFor } from './helpers/server.ts';
+import { connect } from './helpers/ws.ts';
+
+const hasRedis = need('redis-server');
+const balancers: Array<[string, Record<string, string>]> = [['bun balancer', { NO_NGINX: '1' }]];
+if (Bun.which('nginx') || process.env.CI === 'true') balancers.push(['nginx', {}]);
+
+describe.skipIf(!hasRedis)('scripts/cluster.sh', () => {
+  let proc: ReturnType<typeof Bun.spawn> | null = null;
+  afterEach(async () => {
+    proc?.kill('SIGTERM');
+    await proc?.exited;
+    proc = null;
+  });
+
+  for (const [name, env] of balancers) {
+    test(`two instances behind the ${name}: people on different instances chat in one room`, async () => {
+      const port = await freePort();
+      proc = Bun.spawn(['bash', 'scripts/cluster.sh', '2', String(port)], {
+        cwd: new URL('..', import.meta.url).pathname,
+        env: { ...process.env, ...env, REDIS_PORT: String(await freePort()), BUN: process.execPath, LOG_LEVEL: 'warn' },
+        stdout: 'ignore',
+        stderr: 'ignore',
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      await waitFor(async () => (await fetch(`${origin}/readyz`).catch(() => null))?.status === 200, 20000, 'cluster up');
+      const room = await (await fetch(`${origin}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lb', owner_name: 'o' }) })).json();
+      const a = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ann`);
+      const b = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ben`);
+      await a.type('history');
+      await b.type('history');
+      a.send({ type: 'message', content: 'through the balancer' });
+      expect((await b.next((f) => f.type === 'message')).content).toBe('through the balancer');
+      b.send({ type: 'message', content: 'and back' });
+      expect((await a.next((f) => f.type === 'message' && f.content === 'and back')).seq).toBe(2);
+      a.close();
+      b.close();
+    }, 40000);
+  }
+});

@@ -1,0 +1,271 @@
+// The OpenAPI document and /docs: every served route documented, schemas from the handlers' zod, docs assets served.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { z } from 'zod';
+import { createApp } from '../src/app.tsx';
+import { createRoomSchema, LIMITS, PostMessageSchema } from '../src/rooms/schema.ts';
+import { openapiDocument } from '../src/web/openapi.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+type Json = Record<string, any>;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+
+let running: TestServer;
+let doc: Json;
+
+beforeAll(async () => {
+  running = await startTestServer();
+  const res = await fetch(`${running.origin}/openapi.json`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('application/json');
+  doc = await res.json();
+});
+afterAll(() => running?.stop());
+
+/** Follows a local `$ref` (`#/components/...`). */
+function deref(node: Json): Json {
+  let out: Json = node;
+  while (typeof out.$ref === 'string') {
+    const target: Json | undefined = (out.$ref as string)
+      .replace(/^#\//, '')
+      .split('/')
+      .reduce((acc: Json | undefined, key: string) => acc?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+    if (!target) throw new Error(`unresolved ${node.$ref}`);
+    out = target;
+  }
+  return out;
+}
+
+/** `METHOD /path` for every operation in the document. */
+function documentedRoutes(): Set<string> {
+  const out = new Set<string>();
+  for (const [path, item] of Object.entries(doc.paths as Json)) {
+    for (const method of METHODS) if (item[method]) out.add(`${method.toUpperCase()} ${path}`);
+  }
+  return out;
+}
+
+/** Hono's `/rooms/:id` and `/static/:name{regex}` → OpenAPI's `/rooms/{id}`, `/static/{name}`. */
+const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
+
+function servedRoutes(): Set<string> {
+  const app = createApp(running.deps);
+  const out = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === 'ALL' || r.path === '/*') continue; // middleware
+    out.add(`${r.method} ${toOpenApiPath(r.path)}`);
+  }
+  return out;
+}
+
+describe('GET /openapi.json', () => {
+  test('is an OpenAPI 3.x document', () => {
+    expect(doc.openapi).toMatch(/^3\.\d+\.\d+$/);
+    expect(doc.info.title).toBe('mayfly API');
+    expect(typeof doc.info.version).toBe('string');
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(10);
+    expect(doc.servers?.[0]?.url).toBe(running.origin);
+  });
+
+  test('documents every route the app serves', () => {
+    const served = servedRoutes();
+    expect(served.size).toBeGreaterThan(15);
+    const documented = documentedRoutes();
+    const missing = [...served].filter((r) => !documented.has(r));
+    expect(missing).toEqual([]);
+  });
+
+  test('documents nothing that is not served, except the optional accounts routes still to come', () => {
+    const served = servedRoutes();
+    for (const route of documentedRoutes()) {
+      if (served.has(route)) continue;
+      const [method, path] = route.split(' ') as [string, string];
+      const op = doc.paths[path][method.toLowerCase()];
+      expect({ route, tags: op.tags }).toEqual({ route, tags: ['accounts'] });
+      expect(op.description).toContain('Optional accounts');
+    }
+  });
+
+  test('every operation has responses, and every $ref resolves', () => {
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      for (const method of METHODS) {
+        if (!item[method]) continue;
+        expect({ path, method, n: Object.keys(item[method].responses ?? {}).length > 0 }).toEqual({ path, method, n: true });
+      }
+    }
+    const refs: string[] = [];
+    const walk = (n: unknown) => {
+      if (Array.isArray(n)) n.forEach(walk);
+      else if (n && typeof n === 'object') for (const [k, v] of Object.entries(n)) k === '$ref' && typeof v === 'string' ? refs.push(v) : walk(v);
+    };
+    walk(doc);
+    expect(refs.length).toBeGreaterThan(10);
+    for (const r of refs) expect(() => deref({ $ref: r })).not.toThrow();
+  });
+
+  test('statuses from API.md are documented', () => {
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
+    expect(statuses('/rooms', 'post')).toEqual(expect.arrayContaining(['201', '303', '400', '413', '429', '503']));
+    expect(statuses('/rooms/{id}', 'get')).toEqual(expect.arrayContaining(['200', '404']));
+    expect(statuses('/rooms/{id}/join', 'post')).toEqual(expect.arrayContaining(['200', '303', '401', '404', '409']));
+    expect(statuses('/rooms/{id}/messages', 'post')).toEqual(expect.arrayContaining(['201', '303', '401']));
+    expect(statuses('/rooms/{id}', 'delete')).toEqual(expect.arrayContaining(['204', '403', '404']));
+    expect(statuses('/readyz', 'get')).toEqual(expect.arrayContaining(['200', '503']));
+    expect(statuses('/register', 'post')).toEqual(expect.arrayContaining(['201', '409']));
+    expect(statuses('/login', 'post')).toEqual(expect.arrayContaining(['200', '401']));
+    expect(statuses('/me', 'get')).toEqual(expect.arrayContaining(['200', '401']));
+  });
+
+  test('security schemes: bearer tokens and the mayfly_member cookie', () => {
+    const schemes = doc.components.securitySchemes;
+    expect(schemes.memberToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.ownerToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(schemes.memberCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'mayfly_member' });
+    expect(doc.paths['/rooms/{id}'].delete.security).toContainEqual({ ownerToken: [] });
+  });
+
+  test('the WebSocket routes describe the upgrade, query parameters, close codes and events', () => {
+    const ws = doc.paths['/rooms/{id}/ws'].get;
+    const params = ws.parameters.map((p: Json) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['id', 'token', 'username', 'display_name', 'since']));
+    expect(Object.keys(ws.responses)).toContain('101');
+    for (const code of ['4401', '4403', '4404', '4409', '4410', '4429', '1012']) {
+      expect(ws['x-websocket'].closeCodes[code]).toBeString();
+      expect(ws.description).toContain(code);
+    }
+    const events = deref(ws['x-websocket'].serverEvents).oneOf.map((r: Json) => deref(r));
+    const types = events.flatMap((e: Json) => {
+      const t = deref(e.allOf?.[0] ?? e).properties.type;
+      return t.const ? [t.const] : t.enum;
+    });
+    expect(types.sort()).toEqual(['error', 'history', 'message', 'room_destroyed', 'room_expired', 'typing', 'user_joined', 'user_left']);
+    const frames = deref(ws['x-websocket'].clientFrames).oneOf.map((f: Json) => f.properties.type.const ?? f.properties.type.enum?.[0]);
+    expect(frames.sort()).toEqual(['message', 'typing']);
+  });
+});
+
+describe('schemas come from the handlers’ zod schemas', () => {
+  test('POST /rooms JSON body', () => {
+    const schema = deref(doc.paths['/rooms'].post.requestBody.content['application/json'].schema);
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'owner_name']));
+    expect(schema.required).not.toContain('password');
+    expect(schema.properties.max_users).toMatchObject({ type: 'integer', minimum: LIMITS.minUsers, maximum: LIMITS.maxUsers });
+    expect(schema.properties.max_users.minimum).toBe(2);
+    expect(schema.properties.max_users.maximum).toBe(1000);
+    expect(schema.properties.expiry_seconds).toMatchObject({ minimum: 5, maximum: running.deps.config.MAX_EXPIRY_SECONDS });
+    expect(schema.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: LIMITS.roomName });
+
+    // Same constraints as zod's own JSON Schema for the handler's schema (the document only adds descriptions and defaults).
+    const fromZod = JSON.parse(JSON.stringify(z.toJSONSchema(createRoomSchema(running.deps.config.MAX_EXPIRY_SECONDS), { io: 'input', unrepresentable: 'any' })));
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(fromZod.properties).sort());
+    for (const [key, want] of Object.entries(fromZod.properties as Json)) expect(schema.properties[key]).toMatchObject(want as Json);
+    expect(schema.required.sort()).toEqual([...fromZod.required].sort());
+  });
+
+  test('POST /rooms/{id}/messages and join bodies', () => {
+    const msg = deref(doc.paths['/rooms/{id}/messages'].post.requestBody.content['application/json'].schema);
+    const { $schema: _, ...want } = JSON.parse(JSON.stringify(z.toJSONSchema(PostMessageSchema, { io: 'input' })));
+    expect(msg).toMatchObject(want);
+    const join = deref(doc.paths['/rooms/{id}/join'].post.requestBody.content['application/json'].schema);
+    expect(Object.keys(join.properties)).toEqual(expect.arrayContaining(['username', 'display_name', 'password']));
+    expect(join.properties.username).toMatchObject({ minLength: 1, maxLength: LIMITS.username });
+  });
+
+  test('GET /rooms/{id}/messages query parameters', () => {
+    const params = doc.paths['/rooms/{id}/messages'].get.parameters as Json[];
+    const byName = Object.fromEntries(params.map((p) => [p.name, p]));
+    expect(Object.keys(byName).sort()).toEqual(['limit', 'offset', 'since']);
+    expect(byName.limit!.schema).toMatchObject({ type: 'integer', minimum: 1 });
+  });
+
+  test('openapiDocument() builds without a server', () => {
+    const offline = openapiDocument();
+    expect(offline.openapi).toBe(doc.openapi);
+    expect(offline.servers).toBeUndefined();
+    expect(Object.keys(offline.paths as Json).sort()).toEqual(Object.keys(doc.paths).sort());
+  });
+});
+
+describe('response schemas match what the server returns', () => {
+  /** The keys of a real body are documented, and every required key is there. */
+  function conforms(body: Json, schemaRef: Json) {
+    const schema = deref(schemaRef);
+    const props = Object.keys(schema.properties);
+    expect(Object.keys(body).filter((k) => !props.includes(k))).toEqual([]);
+    expect((schema.required ?? []).filter((k: string) => !(k in body))).toEqual([]);
+  }
+  const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status].content['application/json'].schema;
+  const J = { 'content-type': 'application/json' };
+
+  test('room, join, message, history and error bodies', async () => {
+    const o = running.origin;
+    let res = await fetch(`${o}/rooms`, { method: 'POST', headers: J, body: JSON.stringify({ name: 'Docs', owner_name: 'ada', password: 'pw' }) });
+    expect(res.status).toBe(201);
+    const room = await res.json();
+    conforms(room, schemaOf('/rooms', 'post', '201'));
+
+    res = await fetch(`${o}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } });
+    conforms(await res.json(), schemaOf('/rooms/{id}', 'get', '200')); // public view of a password room
+
+    res = await fetch(`${o}/rooms/${room.room_id}/join`, { method: 'POST', headers: J, body: JSON.stringify({ display_name: 'grace', password: 'pw' }) });
+    expect(res.status).toBe(200);
+    const joined = await res.json();
+    conforms(joined, schemaOf('/rooms/{id}/join', 'post', '200'));
+    const auth = { authorization: `Bearer ${joined.token}` };
+
+    res = await fetch(`${o}/rooms/${room.room_id}`, { headers: { accept: 'application/json', ...auth } });
+    conforms(await res.json(), schemaOf('/rooms/{id}', 'get', '200'));
+
+    res = await fetch(`${o}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { ...J, ...auth }, body: JSON.stringify({ content: 'hi' }) });
+    expect(res.status).toBe(201);
+    conforms(await res.json(), schemaOf('/rooms/{id}/messages', 'post', '201'));
+
+    res = await fetch(`${o}/rooms/${room.room_id}/messages?limit=10`, { headers: auth });
+    const history = await res.json();
+    conforms(history, schemaOf('/rooms/{id}/messages', 'get', '200'));
+    conforms(history.messages[0], deref(schemaOf('/rooms/{id}/messages', 'get', '200')).properties.messages.items);
+
+    res = await fetch(`${o}/rooms`, { method: 'POST', headers: J, body: JSON.stringify({ name: '', owner_name: 'x' }) });
+    expect(res.status).toBe(400);
+    const err = await res.json();
+    conforms(err, schemaOf('/rooms', 'post', '400'));
+    conforms(err.error, deref(schemaOf('/rooms', 'post', '400')).properties.error);
+
+    res = await fetch(`${o}/healthz`);
+    conforms(await res.json(), schemaOf('/healthz', 'get', '200'));
+    res = await fetch(`${o}/readyz`);
+    conforms(await res.json(), schemaOf('/readyz', 'get', '200'));
+  });
+});
+
+describe('GET /docs', () => {
+  test('serves swagger-ui from this server, with every asset it references', async () => {
+    const res = await fetch(`${running.origin}/docs`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    const html = await res.text();
+    expect(html).toContain('<title>mayfly API</title>');
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts (CSP: script-src 'self')
+    expect(html).not.toMatch(/https?:\/\//); // no CDN
+
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/static/docs.js']));
+    const types: Record<string, string> = { css: 'text/css', js: 'javascript', svg: 'image/svg+xml' };
+    for (const asset of assets) {
+      const a = await fetch(new URL(asset, running.origin));
+      expect({ asset, status: a.status }).toEqual({ asset, status: 200 });
+      const ext = asset.split('.').pop()!;
+      expect(a.headers.get('content-type')).toContain(types[ext]!);
+      expect((await a.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+
+    const initialiser = await (await fetch(`${running.origin}/static/docs.js`)).text();
+    expect(initialiser).toContain('/openapi.json');
+  });
+
+  test('unknown docs assets 404; nothing outside the list is reachable', async () => {
+    for (const name of ['nope.js', 'index.html', '..%2Fpackage.json', 'swagger-ui-bundle.js.map']) {
+      const res = await fetch(`${running.origin}/docs/assets/${name}`);
+      expect({ name, status: res.status }).toEqual({ name, status: 404 });
+    }
+  });
+});
