@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { nanoid } from 'nanoid';
 import type { Deps } from './deps.ts';
 import { StorageError } from './storage/store.ts';
+import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
 import { healthRoutes } from './web/health.ts';
@@ -67,6 +68,8 @@ export function createApp(deps: Deps) {
   );
 
   app.route('/', assetRoutes());
+  app.use(loadAccount);
+  app.route('/', accountRoutes());
   app.route('/', healthRoutes());
   app.route('/', socketRoutes());
   app.route('/', roomRoutes());

@@ -1,5 +1,7 @@
 // The one place that picks implementations: storage and broker by STORAGE_URL, wired into hub and service.
-import { createStorage } from 'unstorage';
+import { createStorage, type Storage } from 'unstorage';
+import { AccountService } from './accounts/service.ts';
+import { AccountStore, localClaim, type ClaimKey } from './storage/account-store.ts';
 import memoryDriver from 'unstorage/drivers/memory';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
@@ -20,10 +22,13 @@ export type Deps = {
   hub: Hub;
   rooms: RoomService;
   rateLimits: AddressLimits;
+  accounts: AccountService;
   close(): Promise<void>;
 };
 
-async function openStorage(config: Config, log: Logger): Promise<{ store: RoomStore; broker: Broker }> {
+type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey };
+
+async function openStorage(config: Config, log: Logger): Promise<Backend> {
   const url = config.STORAGE_URL;
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { openRedis } = await import('./storage/redis.ts');
@@ -31,21 +36,32 @@ async function openStorage(config: Config, log: Logger): Promise<{ store: RoomSt
   }
   if (url.startsWith('sqlite:')) {
     const { openSqliteStorage } = await import('./storage/sqlite.ts');
-    return { store: new KvRoomStore(await openSqliteStorage(url.slice('sqlite:'.length)), 'sqlite'), broker: new MemoryBroker() };
+    const storage = await openSqliteStorage(url.slice('sqlite:'.length));
+    return { store: new KvRoomStore(storage, 'sqlite'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
   }
-  return { store: new KvRoomStore(createStorage({ driver: memoryDriver() }), 'memory'), broker: new MemoryBroker() };
+  const storage = createStorage({ driver: memoryDriver() });
+  return { store: new KvRoomStore(storage, 'memory'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
 }
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
-  const { store, broker } = await openStorage(config, log);
+  const { store, broker, storage, claimKey } = await openStorage(config, log);
   const hub = new Hub(broker, { live: renderLive, ws: (e) => JSON.stringify(e) });
-  const rooms = new RoomService({ store, broker, config, log, connectedTokens: () => hub.connectedTokens() });
+  const accounts = new AccountService(new AccountStore(storage, claimKey));
+  const rooms = new RoomService({
+    store,
+    broker,
+    config,
+    log,
+    connectedTokens: () => hub.connectedTokens(),
+    isReservedName: (name) => accounts.isReserved(name),
+  });
   const rateLimits = new AddressLimits({
     createsPerMinute: config.CREATE_RATE_PER_MINUTE,
     joinsPerMinute: config.JOIN_RATE_PER_MINUTE,
     exempt: config.RATE_LIMIT_EXEMPT,
   });
   return {
+    accounts,
     rateLimits,
     config,
     log,

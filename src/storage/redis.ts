@@ -30,10 +30,9 @@ export async function openRedis(url: string, log: Logger) {
   await waitReady(redis, 5000).catch(() => log.warn('redis not reachable at start; retrying in the background'));
   const store = new RedisRoomStore(storage, redis);
   const broker = new RedisBroker(redis, log);
-  return {
-    store,
-    broker,
-  };
+  // SET NX: registering a name is atomic across instances (unstorage has no check-and-set).
+  const claimKey = async (key: string, value: unknown) => (await redis.set(`mayfly:${key}`, JSON.stringify(value), 'NX')) === 'OK';
+  return { store, broker, storage, claimKey };
 }
 
 function waitReady(redis: Redis, ms: number): Promise<void> {

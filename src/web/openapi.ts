@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
+import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
 import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, Password, PostMessageSchema, Username } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
 import { siteOrigin } from './http.ts';
@@ -157,9 +158,13 @@ const WsErrorEvent = z
   .object({ type: z.literal('error'), ...eventBase, code: z.string(), message: z.string() })
   .meta(d('A frame was refused (bad JSON, invalid frame, too many messages…); the connection stays open.'));
 
-// Optional accounts (API.md "Accounts"). Replace with the handlers' schemas from schema.ts when they land.
-const Credentials = z.object({ username: Username, password: Password.min(1) });
-const LoginJson = z.object({ token: z.string().meta(d('Account token: `Authorization: Bearer <token>` (browsers get an HttpOnly cookie instead).')) });
+// Optional accounts (API.md "Accounts"): the handlers' own schemas.
+const Credentials = RegisterSchema;
+const LoginCredentials = LoginSchema;
+const LoginJson = z.object({
+  token: z.string().meta(d('Account token: `Authorization: Bearer <token>` (browsers get an HttpOnly cookie instead).')),
+  username: z.string(),
+});
 const MeJson = z.object({ username: z.string() });
 
 // ---------------------------------------------------------------------------------------------
@@ -641,6 +646,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       },
     },
     '/register': {
+      get: {
+        tags: ['accounts'],
+        operationId: 'registerPage',
+        summary: 'The register form (browser)',
+        description: accounts,
+        responses: { '200': { description: 'An HTML page.', content: HTML } },
+      },
       post: {
         tags: ['accounts'],
         operationId: 'register',
@@ -651,7 +663,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '201': { description: 'Registered.', content: jsonContent('Me') },
           '303': SEE_OTHER('the lobby'),
           '400': F.badBody(),
-          '409': failure(409, 'The name is taken (case-insensitive).', { codes: ['name_taken'], html: true }),
+          '409': failure(409, 'The name is taken (case-insensitive).', { codes: ['username_taken'], html: true }),
           '413': tooLarge,
           '429': failure(429, 'Too many attempts.', { codes: ['rate_limited'], html: true }),
           '503': F.unavailable,
@@ -659,19 +671,26 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       },
     },
     '/login': {
+      get: {
+        tags: ['accounts'],
+        operationId: 'loginPage',
+        summary: 'The login form (browser)',
+        description: accounts,
+        responses: { '200': { description: 'An HTML page.', content: HTML } },
+      },
       post: {
         tags: ['accounts'],
         operationId: 'login',
         summary: 'Log in',
-        description: `${accounts} API clients get a token; browsers get an HttpOnly cookie.`,
-        requestBody: body('Credentials', 'Name and password.'),
+        description: `${accounts} API clients get a token; browsers get an HttpOnly cookie. Join a room with \`Authorization: Bearer <account token>\` (or the cookie) to chat under the account.`,
+        requestBody: body('LoginCredentials', 'Name and password.'),
         responses: {
           '200': { description: 'Logged in.', content: jsonContent('Login') },
           '303': SEE_OTHER('the lobby'),
           '400': F.badBody(),
-          '401': failure(401, 'Wrong name or password (the same answer for either).', { codes: ['unauthorized'], html: true }),
+          '401': failure(401, 'Wrong name or password (the same answer for either).', { codes: ['invalid_credentials'], html: true }),
           '413': tooLarge,
-          '429': failure(429, 'Too many attempts.', { codes: ['rate_limited'], html: true }),
+          '429': failure(429, 'Too many attempts.', { codes: ['too_many_attempts'], html: true }),
           '503': F.unavailable,
         },
       },
@@ -684,6 +703,16 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         description: `${accounts} Ends the session (token or cookie).`,
         security: [{ accountToken: [] }],
         responses: { '204': { description: 'Logged out.' }, '303': SEE_OTHER('the lobby') },
+      },
+    },
+    '/me/delete': {
+      post: {
+        tags: ['accounts'],
+        operationId: 'deleteMeForm',
+        summary: 'Delete the account (browser form)',
+        description: `${accounts} The form twin of \`DELETE /me\`.`,
+        security: [{ accountToken: [] }],
+        responses: { '204': { description: 'Deleted.' }, '303': SEE_OTHER('the lobby'), '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }) },
       },
     },
     '/me': {
@@ -790,6 +819,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         PostMessage: jsonSchema(PostMessageSchema),
         HistoryQuery: jsonSchema(HistoryQuery),
         Credentials: jsonSchema(Credentials),
+        LoginCredentials: jsonSchema(LoginCredentials),
         Room: jsonSchema(RoomJson),
         CreatedRoom: jsonSchema(CreatedRoomJson),
         JoinResponse: jsonSchema(JoinResponseJson),

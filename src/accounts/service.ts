@@ -1,0 +1,88 @@
+// Optional accounts: register, log in and out, delete; a registered name is reserved in every room.
+import { nanoid } from 'nanoid';
+import { z } from 'zod';
+import { hashToken } from '../rooms/service.ts';
+import { Username } from '../rooms/schema.ts';
+import { WindowLimiter } from '../rooms/rate-limit.ts';
+import type { AccountStore } from '../storage/account-store.ts';
+
+export const RegisterSchema = z.object({
+  username: Username,
+  password: z
+    .string({ message: 'is required' })
+    .min(8, 'must be at least 8 characters')
+    .max(128, 'must be at most 128 characters'),
+});
+export const LoginSchema = z.object({
+  username: z.string({ message: 'is required' }).trim().min(1, 'is required').max(64),
+  password: z.string({ message: 'is required' }).min(1, 'is required').max(128),
+});
+
+export type AccountErrorCode = 'username_taken' | 'invalid_credentials' | 'too_many_attempts';
+
+export class AccountError extends Error {
+  constructor(
+    readonly code: AccountErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SESSION_MS = 7 * 24 * 3600 * 1000;
+// Verifying against this when the account does not exist takes as long as a real check.
+const DUMMY_HASH = Bun.password.hashSync('not-a-real-password', { algorithm: 'argon2id' });
+
+export class AccountService {
+  private attempts: WindowLimiter;
+
+  constructor(
+    private store: AccountStore,
+    loginTriesPerMinute = 10,
+  ) {
+    this.attempts = new WindowLimiter(loginTriesPerMinute);
+  }
+
+  async register(username: string, password: string): Promise<void> {
+    const passwordHash = await Bun.password.hash(password, { algorithm: 'argon2id' });
+    const created = await this.store.register({ username, passwordHash, createdAt: Date.now() });
+    if (!created) throw new AccountError('username_taken', 409, 'That name is already registered.');
+  }
+
+  /** A session token; one generic error for any wrong credentials. */
+  async login(username: string, password: string, address: string): Promise<{ token: string; username: string }> {
+    const key = `${address}|${username.toLowerCase()}`;
+    if (this.attempts.blocked(key)) throw new AccountError('too_many_attempts', 429, 'Too many login attempts; wait a minute.');
+    const account = await this.store.get(username);
+    const ok = await Bun.password.verify(password, account?.passwordHash ?? DUMMY_HASH);
+    if (!account || !ok) {
+      this.attempts.hit(key);
+      throw new AccountError('invalid_credentials', 401, 'Wrong username or password.');
+    }
+    const token = nanoid(32);
+    await this.store.createSession(hashToken(token), { username: account.username, expiresAt: Date.now() + SESSION_MS });
+    return { token, username: account.username };
+  }
+
+  /** The account name a session token belongs to, or null. */
+  async whoami(token: string | null | undefined): Promise<string | null> {
+    if (!token) return null;
+    const session = await this.store.session(hashToken(token));
+    if (!session) return null;
+    // A deleted account's sessions die with it even if one was missed.
+    return (await this.store.exists(session.username)) ? session.username : null;
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.store.deleteSession(hashToken(token));
+  }
+
+  async deleteAccount(username: string): Promise<void> {
+    await this.store.delete(username);
+  }
+
+  isReserved(username: string): Promise<boolean> {
+    return this.store.exists(username);
+  }
+}
