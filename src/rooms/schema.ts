@@ -21,7 +21,12 @@ export const LIMITS = {
 const optionalInt = (min: number, max: number) =>
   z.preprocess(
     (v) => (v === '' || v === null ? undefined : v),
-    z.coerce.number({ message: 'must be a whole number' }).int('must be a whole number').min(min).max(max).optional(),
+    z.coerce
+      .number({ message: 'must be a whole number' })
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional(),
   );
 
 const optionalString = <T extends z.ZodType>(schema: T) =>
@@ -50,7 +55,9 @@ export const Content = z
   .max(LIMITS.content, `must be at most ${LIMITS.content} characters`)
   .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
-export function createRoomSchema(maxExpiry: number) {
+/** idle_seconds may not be longer than the room lives: its expiry_seconds, or the default lifetime. */
+export function createRoomSchema(maxExpiry: number, defaultExpiry = 600) {
+  const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
   return z
     .object({
       name: RoomName,
@@ -60,9 +67,16 @@ export function createRoomSchema(maxExpiry: number) {
       idle_seconds: optionalInt(LIMITS.minIdle, maxExpiry),
       password: optionalString(Password),
     })
-    .refine((b) => b.idle_seconds === undefined || b.expiry_seconds === undefined || b.idle_seconds <= b.expiry_seconds, {
-      message: 'must not exceed expiry_seconds',
+    .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
+      message: 'must not be longer than the room lives (expiry_seconds)',
       path: ['idle_seconds'],
+      // Checked even when other fields are invalid, as long as both numbers are readable.
+      when: ({ value }) => {
+        const v = (value ?? {}) as Record<string, unknown>;
+        const idle = num(v.idle_seconds);
+        const expiry = num(v.expiry_seconds) ?? defaultExpiry;
+        return idle !== undefined && Number.isInteger(idle) && Number.isInteger(expiry);
+      },
     });
 }
 export type CreateRoomInput = z.infer<ReturnType<typeof createRoomSchema>>;

@@ -79,12 +79,11 @@ export class RoomService {
     return Date.now() + (presence === 'api' ? grace * 4 : grace);
   }
 
-  async create(input: CreateRoomInput, opts: { ownerJoins: boolean; verified?: boolean }): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
+  async create(input: CreateRoomInput, opts: { ownerJoins: boolean; verifiedAs?: string }): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
     const { config } = this.deps;
     const now = Date.now();
     const ownerToken = nanoid(32);
     const expiry = input.expiry_seconds ?? config.DEFAULT_EXPIRY_SECONDS;
-    if (expiry > config.MAX_EXPIRY_SECONDS) throw new Error('unreachable: schema checks expiry');
     const room: Room = {
       id: nanoid(21),
       name: input.name,
@@ -92,16 +91,17 @@ export class RoomService {
       createdAt: now,
       expiresAt: now + expiry * 1000,
       maxUsers: input.max_users ?? config.DEFAULT_MAX_USERS,
-      idleSeconds: input.idle_seconds !== undefined ? Math.min(input.idle_seconds, expiry) : null,
+      idleSeconds: input.idle_seconds ?? null,
       passwordHash: input.password ? await Bun.password.hash(input.password, { algorithm: 'argon2id' }) : null,
       ownerTokenHash: hashToken(ownerToken),
     };
-    if (opts.ownerJoins) await this.checkName(input.owner_name);
+    if (opts.ownerJoins) await this.checkName(input.owner_name, opts.verifiedAs);
     await this.deps.store.createRoom(room);
     this.timers.schedule(room);
     let owner: Member | null = null;
     if (opts.ownerJoins) {
-      owner = await this.admit(room, input.owner_name, { owner: true, verified: !!opts.verified, guest: false }, 'page');
+      const verified = !!opts.verifiedAs && opts.verifiedAs.toLowerCase() === input.owner_name.toLowerCase();
+      owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page');
     }
     this.deps.log.info('room created', { room_id: room.id, expiry_seconds: expiry, max_users: room.maxUsers, password: !!room.passwordHash });
     return { room, ownerToken, owner };

@@ -5,11 +5,13 @@ import type { z } from 'zod';
 import { fieldErrors } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
 
-/** JSON for API clients (JSON body, or Accept: application/json); HTML for browsers. */
+/** JSON for API clients (JSON body, a Bearer token, or Accept: application/json); HTML for browsers. */
 export function wantsJson(c: Context): boolean {
   const type = c.req.header('content-type') ?? '';
   if (type.includes('application/json')) return true;
   if (type.includes('form')) return false;
+  // Browsers never send a Bearer token: whoever does is an API client (curl -X POST …/leave).
+  if (/^bearer\s/i.test(c.req.header('authorization') ?? '')) return true;
   const accept = c.req.header('accept') ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }

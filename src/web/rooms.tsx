@@ -19,6 +19,7 @@ import {
   validationError,
   wantsJson,
 } from './http.ts';
+import { accountToken } from './accounts.tsx';
 import { messageJson, roomJson } from './present.ts';
 
 type Ctx = Context<AppEnv>;
@@ -28,11 +29,19 @@ const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
 const stringValues = (body: Record<string, unknown> | null) =>
   Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
 
+const accountOf = (c: Ctx) => (c.var.account ? { username: c.var.account } : null);
+
 function lobbyPage(c: Ctx, props: Partial<Parameters<typeof Lobby>[0]>, status = 200) {
   const { config } = c.var.deps;
   return c.html(
-    <Layout title="mayfly">
-      <Lobby maxExpiry={config.MAX_EXPIRY_SECONDS} defaultExpiry={config.DEFAULT_EXPIRY_SECONDS} defaultMaxUsers={config.DEFAULT_MAX_USERS} {...props} />
+    <Layout title="mayfly" account={accountOf(c)}>
+      <Lobby
+        maxExpiry={config.MAX_EXPIRY_SECONDS}
+        defaultExpiry={config.DEFAULT_EXPIRY_SECONDS}
+        defaultMaxUsers={config.DEFAULT_MAX_USERS}
+        {...props}
+        values={props.values ?? (c.var.account ? { owner_name: c.var.account } : {})}
+      />
     </Layout>,
     status as 200,
   );
@@ -40,7 +49,7 @@ function lobbyPage(c: Ctx, props: Partial<Parameters<typeof Lobby>[0]>, status =
 
 function gonePage(c: Ctx) {
   return c.html(
-    <Layout title="Room gone">
+    <Layout title="Room gone" account={accountOf(c)}>
       <GonePage />
     </Layout>,
     404,
@@ -49,7 +58,7 @@ function gonePage(c: Ctx) {
 
 function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, errors: Record<string, string> | null = null, status = 200) {
   return c.html(
-    <Layout title={room.passwordHash ? 'Password required' : room.name}>
+    <Layout title={room.passwordHash ? 'Password required' : room.name} account={accountOf(c)}>
       <JoinPage room={room} values={values} errors={errors} />
     </Layout>,
     status as 200,
@@ -61,7 +70,7 @@ async function roomPage(c: Ctx, room: Room, member: Member, error: string | null
   const [messages, users] = await Promise.all([rooms.history(room.id, {}), rooms.users(room.id)]);
   const origin = siteOrigin(c);
   return c.html(
-    <Layout title={room.name} live>
+    <Layout title={room.name} live account={accountOf(c)}>
       <RoomPage
         room={room}
         link={`${origin}/rooms/${room.id}`}
@@ -110,13 +119,13 @@ export function roomRoutes() {
       if (json) return roomError(c, new RoomError('rate_limited'));
       return lobbyPage(c, { values: stringValues(body), errors: { form: 'You are creating rooms too fast; wait a minute.' } }, 429);
     }
-    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS).safeParse(body);
+    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
       return lobbyPage(c, { values: stringValues(body), errors: fieldErrors(parsed.error) }, 400);
     }
     try {
-      const { room, ownerToken, owner } = await rooms.create(parsed.data, { ownerJoins: !json });
+      const { room, ownerToken, owner } = await rooms.create(parsed.data, { ownerJoins: !json, verifiedAs: c.var.account ?? undefined });
       if (json) {
         c.header('Location', `/rooms/${room.id}`);
         return c.json({ ...roomJson(room, siteOrigin(c), []), owner_token: ownerToken }, 201);
@@ -171,7 +180,9 @@ export function roomRoutes() {
     const parsed = JoinSchema.safeParse(body);
     if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
     try {
-      const member = await c.var.deps.rooms.join(id, parsed.data, {}, json ? 'api' : 'page');
+      // Signed in (session cookie, or an account token as Bearer): the name is verified.
+      const verifiedAs = (await c.var.deps.accounts.whoami(accountToken(c))) ?? undefined;
+      const member = await c.var.deps.rooms.join(id, parsed.data, { verifiedAs }, json ? 'api' : 'page');
       if (json) {
         return c.json({
           token: member.token,
