@@ -75,9 +75,10 @@ describe('formatting', () => {
 
 const children: Array<{ kill(): void }> = [];
 
-function spawnChat(args: string[]) {
+function spawnChat(args: string[], extraEnv: Record<string, string> = {}) {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MAYFLY_')) env[k] = v;
+  Object.assign(env, extraEnv);
   const proc = Bun.spawn([process.execPath, 'src/cli/chat.ts', ...args], { cwd: ROOT, env, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
   children.push(proc);
   const raw: Uint8Array[] = [];
@@ -364,6 +365,26 @@ describe('terminal client', () => {
     expect(await chat.exit(10000)).toBe(0);
     expect(chat.out()).toContain('The room has expired. Everything in it is gone.');
   }, 15000);
+  test('--login: signs in, chats under the account, and messages arrive verified', async () => {
+    const reg = await fetch(`${server.origin}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'carol', password: 'carol-account-pw' }),
+    });
+    expect(reg.status).toBe(201);
+    const { room, ws, link } = await roomWithAlice();
+    const wrong = spawnChat([link, '--name', 'carol', '--login'], { MAYFLY_ACCOUNT_PASSWORD: 'not-her-password' });
+    expect(await wrong.exit()).not.toBe(0);
+    const chat = spawnChat([link, '--name', 'carol', '--login'], { MAYFLY_ACCOUNT_PASSWORD: 'carol-account-pw' });
+    await chat.waitOut(READY);
+    chat.send('hello as carol');
+    const m = await ws.next((f) => f.type === 'message' && f.content === 'hello as carol');
+    expect(m.username).toBe('carol');
+    expect(m.verified).toBe(true);
+    chat.send('/quit');
+    expect(await chat.exit()).toBe(0);
+    expect(room.room_id).toHaveLength(21);
+  });
 });
 
 describe('terminal client across a server restart', () => {
