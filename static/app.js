@@ -32,20 +32,26 @@
     var chatError = document.getElementById('chat-error');
     var status = document.getElementById('conn-status');
 
-    var scrollDown = function () { messages.scrollTop = messages.scrollHeight; };
+    // Follow new messages only while the reader is at the bottom (not while they scroll back to read).
+    var atBottom = true;
+    var scrollDown = function () { messages.scrollTop = messages.scrollHeight; atBottom = true; };
+    messages.addEventListener('scroll', function () {
+      atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 60;
+    }, { passive: true });
     scrollDown();
 
     // Countdown to expiry.
     var countdown = document.getElementById('countdown');
+    var timer = null;
     if (countdown) {
       var expiresAt = Number(countdown.getAttribute('data-expires-at'));
       var tick = function () {
         var left = expiresAt - Date.now();
-        countdown.textContent = left > 0 ? formatLeft(left) : 'now';
+        countdown.textContent = formatLeft(left);
         if (left <= 60000) countdown.classList.add('soon');
         if (left <= 0) clearInterval(timer);
       };
-      var timer = setInterval(tick, 1000);
+      timer = setInterval(tick, 1000);
       tick();
     }
 
@@ -80,9 +86,10 @@
     // New nodes: mark own messages, localize times, clear stale typing, keep scrolled to the bottom.
     var typingTimer = null;
     new MutationObserver(function () {
+      var follow = atBottom;
       messages.querySelectorAll('li.msg:not(.seen)').forEach(function (li) {
         li.classList.add('seen');
-        if (li.getAttribute('data-member') === me) li.classList.add('mine');
+        if (li.getAttribute('data-member') === me) { li.classList.add('mine'); follow = true; }
         var empty = messages.querySelector('li.empty');
         if (empty) empty.remove();
         // A message from the typist ends their typing notice.
@@ -90,7 +97,7 @@
         if (t && t.getAttribute('data-member') === li.getAttribute('data-member')) typing.textContent = '';
       });
       localizeTimes(messages);
-      scrollDown();
+      if (follow) scrollDown();
     }).observe(messages, { childList: true });
     messages.querySelectorAll('li.msg').forEach(function (li) { li.classList.add('seen'); });
 
@@ -101,9 +108,20 @@
       if (t) typingTimer = setTimeout(function () { typing.textContent = ''; }, 4000);
     }).observe(typing, { childList: true });
 
+    var errorTimer = null;
     if (chatError) new MutationObserver(function () {
-      if (chatError.textContent) setTimeout(function () { chatError.textContent = ''; }, 6000);
+      clearTimeout(errorTimer);
+      if (chatError.textContent) errorTimer = setTimeout(function () { chatError.textContent = ''; }, 6000);
     }).observe(chatError, { childList: true });
+
+    // A socket that is gone for good (refused, too fast, lost) cannot send: post the form the plain way instead,
+    // which also reloads the page with a fresh connection.
+    document.addEventListener('htmx:ws:error', function (e) {
+      var err = e.detail && e.detail.error;
+      var form = document.getElementById('composer');
+      if (e.target !== form || form.tagName !== 'FORM' || !content.value.trim()) return;
+      if (err === 'Connection not open' || err === 'Connection closed') HTMLFormElement.prototype.submit.call(form);
+    });
 
     // After a sent message, empty the composer.
     document.addEventListener('htmx:ws:after:message:outgoing', function (e) {
@@ -116,9 +134,8 @@
 
     // Reconnects (network, restart, hidden tab) ask only for what this page has not seen yet.
     var lastSeq = function () {
-      var last = messages.querySelector('li.msg:last-of-type');
       var all = messages.querySelectorAll('li[data-seq]');
-      return all.length ? all[all.length - 1].getAttribute('data-seq') : (last ? last.getAttribute('data-seq') : '0');
+      return all.length ? all[all.length - 1].getAttribute('data-seq') : '0';
     };
     var retarget = function (e) {
       var conn = e.detail && e.detail.connection;
@@ -126,16 +143,46 @@
     };
     document.addEventListener('htmx:ws:before:connection', retarget);
     document.addEventListener('htmx:ws:after:message:incoming', retarget);
-    document.addEventListener('htmx:ws:after:connection', function () { status.textContent = ''; status.className = 'conn'; });
+    document.addEventListener('htmx:ws:after:connection', function () {
+      room.setAttribute('data-live', 'open');
+      status.textContent = ''; status.className = 'conn';
+    });
+
+    // The room is gone (expired or destroyed, maybe while this tab slept): no composer, no countdown, no actions.
+    function ended() {
+      room.classList.add('is-ended');
+      if (timer) clearInterval(timer);
+      var wrap = document.getElementById('countdown-wrap');
+      if (wrap) wrap.textContent = 'Ended';
+      typing.textContent = '';
+      var form = document.getElementById('composer');
+      if (form && form.tagName === 'FORM') {
+        // The server's notice did not arrive (the socket was closed when it ended): say it here.
+        var box = document.createElement('div');
+        box.id = 'composer';
+        box.className = 'ended';
+        box.setAttribute('role', 'status');
+        var strong = document.createElement('strong');
+        strong.textContent = 'This room is gone.';
+        var link = document.createElement('a');
+        link.href = '/';
+        link.textContent = 'Start a new room';
+        box.append(strong, ' Every message is gone. ', link);
+        form.replaceWith(box);
+      }
+    }
+    var RECONNECTS = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
     document.addEventListener('htmx:ws:close', function (e) {
       var code = e.detail && e.detail.code;
+      if (code === null || code === undefined) return; // cancelled or element removed, not a socket close
+      room.setAttribute('data-live', 'closed');
       if (code === 4410 || code === 4404) {
-        status.textContent = '';
-        if (countdown) countdown.textContent = 'ended';
-      } else if (code === 4401 || code === 4409) {
-        status.textContent = 'Disconnected — reload to rejoin';
+        status.textContent = ''; status.className = 'conn';
+        ended();
+      } else if (RECONNECTS.indexOf(code) < 0) {
+        status.textContent = 'Disconnected — reload the page to reconnect.';
         status.className = 'conn bad';
-      } else if (!document.hidden && code !== null && code !== 1000) {
+      } else if (!document.hidden) {
         status.textContent = 'Reconnecting…';
         status.className = 'conn bad';
       }

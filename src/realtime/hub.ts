@@ -7,7 +7,8 @@ import type { MessageEvent, RoomEvent } from './events.ts';
 /** How long a message waits for an earlier seq that another instance published a moment later. */
 const GAP_WAIT_MS = 250;
 
-type Ordering = { next: number; held: Map<number, MessageEvent>; timer: ReturnType<typeof setTimeout> | null };
+/** next: the seq to deliver next; null until the first socket's history tells where the room is. */
+type Ordering = { next: number | null; held: Map<number, MessageEvent>; timer: ReturnType<typeof setTimeout> | null };
 
 export type SocketKind = 'live' | 'ws';
 
@@ -69,6 +70,7 @@ export class Hub {
     if (!sockets) {
       sockets = new Set();
       this.rooms.set(roomId, sockets);
+      this.ordering.set(roomId, { next: null, held: new Map(), timer: null });
       await this.broker.subscribe(roomId);
     }
     sockets.add(ws);
@@ -76,6 +78,13 @@ export class Hub {
 
   /** Ends catch-up: sends what arrived meanwhile (minus what history covered) and goes live. */
   ready(ws: Socket, lastSentSeq: number): void {
+    const o = this.ordering.get(ws.data.roomId);
+    if (o && o.next === null) {
+      // The first history read here says where the room stands; what it covered is not sent again.
+      o.next = lastSentSeq + 1;
+      for (const seq of o.held.keys()) if (seq < o.next) o.held.delete(seq);
+      this.release(ws.data.roomId, o);
+    }
     const pending = ws.data.pending ?? [];
     ws.data.pending = null;
     for (const p of pending) if (p.seq === null || p.seq > lastSentSeq) ws.send(p.frame);
@@ -121,19 +130,15 @@ export class Hub {
   deliver(roomId: string, event: RoomEvent): void {
     if (!this.rooms.has(roomId)) return;
     if (event.type !== 'message') return this.fanOut(roomId, event);
-    let o = this.ordering.get(roomId);
-    if (!o) {
-      o = { next: event.seq, held: new Map(), timer: null };
-      this.ordering.set(roomId, o);
-    }
-    if (event.seq < o.next) return this.fanOut(roomId, event); // late after a gap gave up: still delivered
+    const o = this.ordering.get(roomId)!;
+    if (o.next !== null && event.seq < o.next) return this.fanOut(roomId, event); // late after a gap gave up: still delivered
     o.held.set(event.seq, event);
     this.release(roomId, o);
   }
 
   private release(roomId: string, o: Ordering): void {
     let e: MessageEvent | undefined;
-    while ((e = o.held.get(o.next))) {
+    while (o.next !== null && (e = o.held.get(o.next))) {
       o.held.delete(o.next);
       o.next++;
       this.fanOut(roomId, e);

@@ -23,12 +23,6 @@ export function Layout({ title, children, live, account }: LayoutProps) {
           <meta name="htmx-config" content='{"includeIndicatorCSS":false}' />
           <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/static/style.css" />
-          {live && (
-            <>
-              <script src="/vendor/htmx.min.js" defer></script>
-              <script src="/vendor/hx-ws.min.js" defer></script>
-            </>
-          )}
           <script src="/static/app.js" defer></script>
         </head>
         <body>
@@ -63,6 +57,15 @@ export function Layout({ title, children, live, account }: LayoutProps) {
               Rooms vanish when their time is up. Nothing is kept. · <a href="/docs">API</a>
             </p>
           </footer>
+          {/* Parser-blocking on purpose, at the end of the body: htmx then starts on DOMContentLoaded, after hx-ws has
+              registered. With `defer`, htmx starts from a setTimeout that can run before hx-ws.min.js has loaded, and
+              then no socket is ever opened. app.js (deferred, in the head) runs after both. */}
+          {live && (
+            <>
+              <script src="/vendor/htmx.min.js"></script>
+              <script src="/vendor/hx-ws.min.js"></script>
+            </>
+          )}
         </body>
       </html>
     </>

@@ -22,16 +22,29 @@ export type LobbyProps = {
   values?: Record<string, string>;
   errors?: Record<string, string> | null;
   joinError?: string | null;
+  /** A neutral message at the top of the page, e.g. after leaving or destroying a room. */
+  notice?: string | null;
   maxExpiry: number;
   defaultExpiry: number;
   defaultMaxUsers: number;
 };
 
-export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry, defaultMaxUsers }: LobbyProps) {
+export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defaultExpiry, defaultMaxUsers }: LobbyProps) {
   const expiry = Number(values.expiry_seconds ?? defaultExpiry);
   const choices = EXPIRY_CHOICES.filter(([s]) => s <= maxExpiry);
+  // An expiry that is not one of the choices (an API-style form post, a configured default) is still offered.
+  if (Number.isInteger(expiry) && expiry > 0 && expiry <= maxExpiry && !choices.some(([s]) => s === expiry)) {
+    choices.push([expiry, formatChoice(expiry)]);
+    choices.sort((a, b) => a[0] - b[0]);
+  }
+  const invalid = (field: string) => (errors?.[field] ? { 'aria-invalid': 'true' as const } : {});
   return (
     <main class="lobby">
+      {notice && (
+        <p class="notice-banner" role="status">
+          {notice}
+        </p>
+      )}
       <section class="hero">
         <h1>Chat rooms that vanish.</h1>
         <p class="lede">
@@ -46,16 +59,16 @@ export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry
           <form method="post" action="/rooms" class="stack">
             <div class="field">
               <label for="room-name">Room name</label>
-              <input id="room-name" name="name" required maxlength={80} value={values.name ?? ''} placeholder="Friday planning" autocomplete="off" />
+              <input id="room-name" {...invalid('name')} name="name" required maxlength={80} value={values.name ?? ''} placeholder="Friday planning" autocomplete="off" />
             </div>
             <div class="field">
               <label for="owner-name">Your name</label>
-              <input id="owner-name" name="owner_name" required maxlength={32} value={values.owner_name ?? ''} autocomplete="nickname" />
+              <input id="owner-name" {...invalid('owner_name')} name="owner_name" required maxlength={32} value={values.owner_name ?? ''} autocomplete="nickname" />
             </div>
             <div class="row">
               <div class="field">
                 <label for="expiry">Expires in</label>
-                <select id="expiry" name="expiry_seconds">
+                <select id="expiry" name="expiry_seconds" {...invalid('expiry_seconds')}>
                   {choices.map(([s, label]) => (
                     <option value={String(s)} selected={s === expiry}>
                       {label}
@@ -65,12 +78,12 @@ export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry
               </div>
               <div class="field">
                 <label for="max-users">Max users</label>
-                <input id="max-users" name="max_users" type="number" min={2} max={1000} value={values.max_users ?? String(defaultMaxUsers)} />
+                <input id="max-users" {...invalid('max_users')} name="max_users" type="number" min={2} max={1000} value={values.max_users ?? String(defaultMaxUsers)} />
               </div>
             </div>
             <div class="field">
               <label for="idle">Vanish when empty for</label>
-              <select id="idle" name="idle_seconds">
+              <select id="idle" name="idle_seconds" {...invalid('idle_seconds')}>
                 {IDLE_CHOICES.map(([s, label]) => (
                   <option value={String(s)} selected={String(s) === (values.idle_seconds ?? '')}>
                     {label}
@@ -80,7 +93,7 @@ export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry
             </div>
             <div class="field">
               <label for="create-password">Password</label>
-              <input id="create-password" name="password" type="password" maxlength={128} autocomplete="new-password" aria-describedby="password-hint" />
+              <input id="create-password" {...invalid('password')} name="password" type="password" maxlength={128} autocomplete="new-password" aria-describedby="password-hint" />
               <small id="password-hint">Optional. Guests must enter it before they see anything.</small>
             </div>
             <button type="submit" class="primary">Create room</button>
@@ -96,7 +109,7 @@ export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry
           <form method="get" action="/join" class="stack">
             <div class="field">
               <label for="room-ref">Room link or id</label>
-              <input id="room-ref" name="room" required placeholder="https://…/rooms/V1StGXR8_Z5jdHi6B-myT" autocomplete="off" />
+              <input id="room-ref" name="room" required {...(joinError ? { 'aria-invalid': 'true' as const } : {})} placeholder="https://…/rooms/V1StGXR8_Z5jdHi6B-myT" autocomplete="off" />
             </div>
             <button type="submit">Join</button>
           </form>
@@ -109,4 +122,10 @@ export function Lobby({ values = {}, errors, joinError, maxExpiry, defaultExpiry
       </div>
     </main>
   );
+}
+
+function formatChoice(seconds: number): string {
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
 }

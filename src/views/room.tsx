@@ -25,7 +25,7 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
               You are <strong>{me.username}</strong>
               {me.owner ? ' (owner)' : ''}
             </span>
-            <span class="countdown-wrap">
+            <span class="countdown-wrap" id="countdown-wrap">
               Vanishes in{' '}
               <time id="countdown" datetime={new Date(room.expiresAt).toISOString()} data-expires-at={String(room.expiresAt)}>
                 {formatLeft(room.expiresAt - Date.now())}
@@ -80,7 +80,7 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
           </ul>
           <p class="limits">
             Up to {room.maxUsers} people{room.passwordHash ? ' · password protected' : ''}
-            {room.idleSeconds ? ` · vanishes after ${formatLeft(room.idleSeconds * 1000)} empty` : ''}
+            {room.idleSeconds ? ` · vanishes after ${formatDuration(room.idleSeconds * 1000)} empty` : ''}
           </p>
           <form method="post" action={`/rooms/${room.id}/leave`}>
             <button type="submit">Leave</button>
@@ -106,24 +106,46 @@ export type JoinPageProps = {
 
 export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
   const locked = !!room.passwordHash;
+  const problems = Object.values(errors ?? {});
+  const wrongPassword = problems.some((e) => /password/i.test(e));
+  const badName = !!errors?.username || problems.some((e) => /\bname\b/i.test(e));
+  const focusPassword = locked && !!values.username && !badName;
   return (
     <main class="narrow">
       <section class="card">
         <h1>{locked ? 'This room is password protected' : room.name}</h1>
         <p class="muted">
           {locked ? 'Enter the password to see the room.' : 'Pick a name to join the conversation.'} It vanishes in{' '}
-          {formatLeft(room.expiresAt - Date.now())}.
+          {formatDuration(room.expiresAt - Date.now())}.
         </p>
         <ErrorList errors={errors} />
         <form method="post" action={`/rooms/${room.id}/join`} class="stack">
           <div class="field">
             <label for="username">Your name</label>
-            <input id="username" name="username" required maxlength={32} value={values.username ?? ''} autocomplete="nickname" />
+            <input
+              id="username"
+              name="username"
+              required
+              maxlength={32}
+              value={values.username ?? ''}
+              autocomplete="nickname"
+              autofocus={!focusPassword}
+              {...(badName ? { 'aria-invalid': 'true' as const } : {})}
+            />
           </div>
           {locked && (
             <div class="field">
               <label for="join-password">Password</label>
-              <input id="join-password" name="password" type="password" required maxlength={128} autocomplete="current-password" />
+              <input
+                id="join-password"
+                name="password"
+                type="password"
+                required
+                maxlength={128}
+                autocomplete="current-password"
+                autofocus={focusPassword}
+                {...(errors?.password || wrongPassword ? { 'aria-invalid': 'true' as const } : {})}
+              />
             </div>
           )}
           <button type="submit" class="primary">
@@ -158,4 +180,15 @@ export function formatLeft(ms: number): string {
   const sec = s % 60;
   if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
   return `${m}:${String(sec).padStart(2, '0')}`;
+}
+
+/** A duration in words for sentences ("10 minutes", "1 hour 5 minutes", "45 seconds"). */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (s < 60) return plural(s, 'second');
+  const m = Math.round(s / 60);
+  if (m < 60) return plural(m, 'minute');
+  const h = Math.floor(m / 60);
+  return m % 60 ? `${plural(h, 'hour')} ${plural(m % 60, 'minute')}` : plural(h, 'hour');
 }

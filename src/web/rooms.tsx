@@ -100,7 +100,7 @@ export function roomRoutes() {
 
   app.get('/', (c) => {
     const ended = c.req.query('ended');
-    return lobbyPage(c, { joinError: ended === 'destroyed' ? 'The room was destroyed. Everything in it is gone.' : ended === 'left' ? 'You left the room.' : null });
+    return lobbyPage(c, { notice: ended === 'destroyed' ? 'The room was destroyed. Everything in it is gone.' : ended === 'left' ? 'You left the room.' : null });
   });
 
   app.get('/join', (c) => {
