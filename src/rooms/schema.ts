@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 // C0/C1 control characters except tab and newline; they have no place in chat text.
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+// Names and titles are one line: no control characters at all.
+const NAME_CONTROL = /[\u0000-\u001F\u007F-\u009F]/;
 // Bidi embeddings, overrides and isolates: harmless in text, but a name could disguise itself.
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/;
 
@@ -37,14 +39,14 @@ export const Username = z
   .trim()
   .min(1, 'must not be empty')
   .max(LIMITS.username, `must be at most ${LIMITS.username} characters`)
-  .refine((s) => !CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
+  .refine((s) => !NAME_CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
 
 export const RoomName = z
   .string({ message: 'is required' })
   .trim()
   .min(1, 'must not be empty')
   .max(LIMITS.roomName, `must be at most ${LIMITS.roomName} characters`)
-  .refine((s) => !CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
+  .refine((s) => !NAME_CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
 
 export const Password = z.string().max(LIMITS.password, `must be at most ${LIMITS.password} characters`);
 

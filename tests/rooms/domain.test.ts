@@ -1,0 +1,137 @@
+// Unit tests of the room domain: schemas, rate limits, expiry timers, configuration.
+import { describe, expect, test } from 'bun:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { AddressLimits, TokenBuckets, WindowLimiter } from '../../src/rooms/rate-limit.ts';
+import { ClientFrame, Content, createRoomSchema, fieldErrors, JoinSchema, Username } from '../../src/rooms/schema.ts';
+import { guestName, hashToken } from '../../src/rooms/service.ts';
+import { RoomTimers } from '../../src/rooms/timers.ts';
+
+describe('schemas', () => {
+  const create = createRoomSchema(86400, 600);
+
+  test('room creation: defaults are optional, form strings are coerced, limits are named', () => {
+    expect(create.parse({ name: ' Team ', owner_name: 'ann' })).toEqual({ name: 'Team', owner_name: 'ann' } as never);
+    expect(create.parse({ name: 'a', owner_name: 'b', expiry_seconds: '300', max_users: '2', idle_seconds: '', password: '' })).toEqual({
+      name: 'a',
+      owner_name: 'b',
+      expiry_seconds: 300,
+      max_users: 2,
+    } as never);
+    const bad = create.safeParse({ name: '', owner_name: 'x'.repeat(33), expiry_seconds: 4, max_users: 1001 });
+    expect(bad.success).toBe(false);
+    expect(fieldErrors(bad.error!)).toEqual({
+      name: 'must not be empty',
+      owner_name: 'must be at most 32 characters',
+      expiry_seconds: 'must be at least 5',
+      max_users: 'must be at most 1000',
+    });
+  });
+
+  test('idle_seconds may not outlive the room, also against the default lifetime and beside other errors', () => {
+    expect(create.safeParse({ name: 'a', owner_name: 'b', expiry_seconds: 3600, idle_seconds: 900 }).success).toBe(true);
+    expect(fieldErrors(create.safeParse({ name: 'a', owner_name: 'b', idle_seconds: 900 }).error!).idle_seconds).toContain('longer than the room lives');
+    expect(fieldErrors(create.safeParse({ name: '', owner_name: 'b', expiry_seconds: 60, idle_seconds: 90 }).error!)).toEqual({
+      name: 'must not be empty',
+      idle_seconds: 'must not be longer than the room lives (expiry_seconds)',
+    });
+  });
+
+  test('join accepts display_name for username; names refuse control and direction characters', () => {
+    expect(JoinSchema.parse({ display_name: 'Zoë' })).toEqual({ username: 'Zoë' } as never);
+    expect(JoinSchema.parse({ username: 'a', display_name: 'b', password: 'pw' })).toEqual({ username: 'a', password: 'pw' });
+    expect(Username.safeParse('ab\u202Ecd').success).toBe(false);
+    expect(Username.safeParse('tab\there').success).toBe(false);
+    expect(Username.safeParse('日本語の名前').success).toBe(true);
+  });
+
+  test('content: 1…2000 characters after trimming, newlines and tabs allowed, other controls refused', () => {
+    expect(Content.parse('  hi  ')).toBe('hi');
+    expect(Content.safeParse('   ').success).toBe(false);
+    expect(Content.safeParse('x'.repeat(2000)).success).toBe(true);
+    expect(Content.safeParse('x'.repeat(2001)).success).toBe(false);
+    expect(Content.safeParse('a\nb\tc').success).toBe(true);
+    expect(Content.safeParse('a\u001bb').success).toBe(false);
+  });
+
+  test('socket frames: a discriminated union; htmx extras are ignored, unknown types refused', () => {
+    expect(ClientFrame.parse({ type: 'message', content: 'x', headers: { 'HX-Request': 'true' } })).toEqual({ type: 'message', content: 'x' });
+    expect(ClientFrame.parse({ type: 'typing', content: 'draft' })).toEqual({ type: 'typing' });
+    expect(ClientFrame.safeParse({ type: 'chat', message: 'x' }).success).toBe(false);
+    expect(ClientFrame.safeParse({ content: 'x' }).success).toBe(false);
+  });
+});
+
+describe('rate limits', () => {
+  test('token bucket: burst, then the sustained rate', () => {
+    const b = new TokenBuckets(10, 3);
+    expect([b.take('m', 0), b.take('m', 0), b.take('m', 0), b.take('m', 0)]).toEqual([true, true, true, false]);
+    expect(b.take('m', 100)).toBe(true); // 0.1 s refills one token at 10/s
+    expect(b.take('m', 100)).toBe(false);
+    expect(b.take('other', 100)).toBe(true);
+  });
+
+  test('windows per key, and exempt addresses', () => {
+    const w = new WindowLimiter(2, 1000);
+    expect([w.hit('a', 0), w.hit('a', 1), w.hit('a', 2), w.blocked('a', 3)]).toEqual([true, true, false, true]);
+    expect(w.hit('a', 1001)).toBe(true);
+    const limits = new AddressLimits({ createsPerMinute: 1, joinsPerMinute: 1, exempt: ['127.0.0.1'] });
+    expect([limits.allowCreate('10.0.0.1'), limits.allowCreate('10.0.0.1')]).toEqual([true, false]);
+    expect([limits.allowCreate('127.0.0.1'), limits.allowCreate('127.0.0.1')]).toEqual([true, true]);
+  });
+});
+
+describe('expiry timers', () => {
+  test('fire at expiry, once; rescheduling and cancelling work', async () => {
+    const fired: string[] = [];
+    const timers = new RoomTimers((id) => fired.push(id));
+    const now = Date.now();
+    timers.schedule({ id: 'a', expiresAt: now + 30, idleSeconds: null });
+    timers.schedule({ id: 'a', expiresAt: now + 30, idleSeconds: null });
+    timers.schedule({ id: 'b', expiresAt: now + 20, idleSeconds: 60 });
+    timers.schedule({ id: 'c', expiresAt: now + 20, idleSeconds: null });
+    timers.cancel('c');
+    expect(timers.idleSeconds('b')).toBe(60);
+    await Bun.sleep(80);
+    expect(fired.sort()).toEqual(['a', 'b']);
+    expect(timers.roomIds()).toEqual([]);
+  });
+
+  test('a lifetime longer than setTimeout allows is not fired early', async () => {
+    const fired: string[] = [];
+    const timers = new RoomTimers((id) => fired.push(id));
+    timers.schedule({ id: 'far', expiresAt: Date.now() + 40 * 86400 * 1000, idleSeconds: null });
+    await Bun.sleep(20);
+    expect(fired).toEqual([]);
+    timers.clear();
+  });
+});
+
+describe('configuration', () => {
+  test('defaults, and a bad value stops with a clear message', () => {
+    const c = loadConfig({});
+    expect([c.PORT, c.STORAGE_URL, c.DEFAULT_EXPIRY_SECONDS, c.DEFAULT_MAX_USERS, c.HISTORY_LIMIT]).toEqual([3000, 'memory:', 600, 20, 200]);
+    expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ STORAGE_URL: 'mongodb://x' })).toThrow(/STORAGE_URL: must start with memory:/);
+    expect(() => loadConfig({ DEFAULT_EXPIRY_SECONDS: '7200', MAX_EXPIRY_SECONDS: '3600' })).toThrow(/DEFAULT_EXPIRY_SECONDS/);
+    expect(() => loadConfig({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
+    expect(loadConfig({ RATE_LIMIT_EXEMPT: '127.0.0.1, ::1' }).RATE_LIMIT_EXEMPT).toEqual(['127.0.0.1', '::1']);
+  });
+
+  test('the server refuses to start on a bad value, with the reason on stderr', () => {
+    const p = Bun.spawnSync([process.execPath, 'src/index.ts'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, PORT: 'not-a-port', MAX_EXPIRY_SECONDS: '1' },
+    });
+    expect(p.exitCode).toBe(2);
+    const err = p.stderr.toString();
+    expect(err).toContain('Invalid configuration');
+    expect(err).toContain('PORT');
+    expect(err).toContain('MAX_EXPIRY_SECONDS');
+  });
+});
+
+test('tokens are hashed; guest names look like names', () => {
+  expect(hashToken('abc')).toMatch(/^[0-9a-f]{64}$/);
+  expect(hashToken('abc')).toBe(hashToken('abc'));
+  expect(guestName()).toMatch(/^[a-z]+-[a-z]+-\d{3}$/);
+});
