@@ -10,7 +10,7 @@ import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
 import { AddressLimits } from './rooms/rate-limit.ts';
 import { RoomService } from './rooms/service.ts';
-import { KvRoomStore } from './storage/kv-store.ts';
+import { KvRoomStore, objectKv } from './storage/kv-store.ts';
 import type { RoomStore } from './storage/store.ts';
 import { renderLive } from './views/fragments.tsx';
 
@@ -39,8 +39,10 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
     const storage = await openSqliteStorage(url.slice('sqlite:'.length));
     return { store: new KvRoomStore(storage, 'sqlite'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
   }
-  const storage = createStorage({ driver: memoryDriver() });
-  return { store: new KvRoomStore(storage, 'memory'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
+  const driver = memoryDriver();
+  const storage = createStorage({ driver });
+  const map = driver.getInstance!() as Map<string, unknown>;
+  return { store: new KvRoomStore(objectKv(map), 'memory'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
 }
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {

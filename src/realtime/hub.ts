@@ -46,8 +46,11 @@ export const CLOSE = {
 
 const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
 
+/** A room's sockets here; those still catching up; how many of each kind (only those get rendered). */
+type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws: number };
+
 export class Hub {
-  private rooms = new Map<string, Set<Socket>>();
+  private rooms = new Map<string, RoomSockets>();
   private ordering = new Map<string, Ordering>();
   private server: Server<SocketData> | null = null;
 
@@ -66,14 +69,16 @@ export class Hub {
   async attach(ws: Socket): Promise<void> {
     const { roomId } = ws.data;
     ws.data.pending = [];
-    let sockets = this.rooms.get(roomId);
-    if (!sockets) {
-      sockets = new Set();
-      this.rooms.set(roomId, sockets);
+    let room = this.rooms.get(roomId);
+    if (!room) {
+      room = { all: new Set(), catchingUp: new Set(), live: 0, ws: 0 };
+      this.rooms.set(roomId, room);
       this.ordering.set(roomId, { next: null, held: new Map(), timer: null });
       await this.broker.subscribe(roomId);
     }
-    sockets.add(ws);
+    room.all.add(ws);
+    room.catchingUp.add(ws);
+    room[ws.data.kind]++;
   }
 
   /** Ends catch-up: sends what arrived meanwhile (minus what history covered) and goes live. */
@@ -87,14 +92,18 @@ export class Hub {
     }
     const pending = ws.data.pending ?? [];
     ws.data.pending = null;
+    this.rooms.get(ws.data.roomId)?.catchingUp.delete(ws);
     for (const p of pending) if (p.seq === null || p.seq > lastSentSeq) ws.send(p.frame);
     if (ws.readyState === 1) ws.subscribe(topic(ws.data.roomId, ws.data.kind));
   }
 
   detach(ws: Socket): { lastForToken: boolean } {
     const { roomId, tokenHash } = ws.data;
-    const sockets = this.rooms.get(roomId);
-    if (!sockets || !sockets.delete(ws)) return { lastForToken: false };
+    const room = this.rooms.get(roomId);
+    if (!room || !room.all.delete(ws)) return { lastForToken: false };
+    room.catchingUp.delete(ws);
+    room[ws.data.kind]--;
+    const sockets = room.all;
     if (sockets.size === 0) {
       this.rooms.delete(roomId);
       const o = this.ordering.get(roomId);
@@ -109,7 +118,7 @@ export class Hub {
   /** Token hashes with a socket here, per room: their seats are renewed while connected. */
   connectedTokens(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    for (const [roomId, sockets] of this.rooms) out.set(roomId, [...new Set([...sockets].map((s) => s.data.tokenHash))]);
+    for (const [roomId, room] of this.rooms) out.set(roomId, [...new Set([...room.all].map((s) => s.data.tokenHash))]);
     return out;
   }
 
@@ -119,7 +128,7 @@ export class Hub {
 
   socketCount(): number {
     let n = 0;
-    for (const s of this.rooms.values()) n += s.size;
+    for (const r of this.rooms.values()) n += r.all.size;
     return n;
   }
 
@@ -157,29 +166,23 @@ export class Hub {
 
   /** Sends an event to this instance's sockets of the room: rendered once per kind, not per socket. */
   private fanOut(roomId: string, event: RoomEvent): void {
-    const sockets = this.rooms.get(roomId);
-    if (!sockets) return;
+    const room = this.rooms.get(roomId);
+    if (!room) return;
     const seq = event.type === 'message' ? event.seq : null;
-    const frames: Partial<Record<SocketKind, string | null>> = {};
-    const frameFor = (kind: SocketKind) => (kind in frames ? frames[kind]! : (frames[kind] = this.render[kind](event)));
-
-    for (const ws of sockets) {
-      if (ws.data.pending) {
-        const frame = frameFor(ws.data.kind);
-        if (frame !== null) ws.data.pending.push({ seq, frame });
-      }
-    }
     for (const kind of ['live', 'ws'] as const) {
-      const frame = frameFor(kind);
-      if (frame !== null) this.server?.publish(topic(roomId, kind), frame);
+      if (room[kind] === 0) continue;
+      const frame = this.render[kind](event);
+      if (frame === null) continue;
+      for (const ws of room.catchingUp) if (ws.data.kind === kind) ws.data.pending?.push({ seq, frame });
+      this.server?.publish(topic(roomId, kind), frame);
     }
     if (event.type === 'room_expired' || event.type === 'room_destroyed') {
-      for (const ws of [...sockets]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
+      for (const ws of [...room.all]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
     }
   }
 
   /** Closes every socket (shutdown): 1012 tells clients to reconnect, possibly elsewhere. */
   closeAll(code: number = CLOSE.restarting, reason = 'server restarting'): void {
-    for (const sockets of this.rooms.values()) for (const ws of [...sockets]) ws.close(code, reason);
+    for (const room of this.rooms.values()) for (const ws of [...room.all]) ws.close(code, reason);
   }
 }

@@ -2,6 +2,29 @@
 // unstorage has no atomic operations, so each room's writes run one at a time behind a per-room lock;
 // that is enough because only this process uses the storage.
 import type { Storage } from 'unstorage';
+
+/** The part of unstorage's Storage this store uses. */
+export type Kv = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'hasItem' | 'getKeys' | 'getItems' | 'dispose'>;
+
+/**
+ * The memory driver's own Map (driver.getInstance()), used with objects as values: no JSON round
+ * trip per message. Values are shared, not copied: callers never mutate what they read.
+ */
+export function objectKv(map: Map<string, unknown>): Kv {
+  return {
+    getItem: (async (key: string) => map.get(key) ?? null) as Kv['getItem'],
+    setItem: (async (key: string, value: unknown) => void map.set(key, value)) as Kv['setItem'],
+    removeItem: (async (key: string) => void map.delete(key)) as Kv['removeItem'],
+    hasItem: (async (key: string) => map.has(key)) as Kv['hasItem'],
+    getKeys: (async (base = '') => [...map.keys()].filter((k) => !base || k === base || k.startsWith(`${base}:`))) as Kv['getKeys'],
+    getItems: (async (items: Array<string | { key: string }>) =>
+      items.map((i) => {
+        const key = typeof i === 'string' ? i : i.key;
+        return { key, value: map.get(key) ?? null };
+      })) as Kv['getItems'],
+    dispose: async () => map.clear(),
+  };
+}
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import type { HistoryQuery, RoomStore } from './store.ts';
 
@@ -30,7 +53,7 @@ export class KvRoomStore implements RoomStore {
   private closed = false;
 
   constructor(
-    private storage: Storage,
+    private storage: Kv,
     readonly kind: 'memory' | 'sqlite',
   ) {}
 

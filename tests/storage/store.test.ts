@@ -8,7 +8,7 @@ import { createStorage } from 'unstorage';
 import memoryDriver from 'unstorage/drivers/memory';
 import { createLogger } from '../../src/log.ts';
 import type { Identity, Room } from '../../src/rooms/types.ts';
-import { KvRoomStore } from '../../src/storage/kv-store.ts';
+import { KvRoomStore, objectKv } from '../../src/storage/kv-store.ts';
 import { openRedis } from '../../src/storage/redis.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import type { RoomStore } from '../../src/storage/store.ts';
@@ -36,15 +36,17 @@ type Backend = { name: string; open(): Promise<RoomStore>; keysOf(roomId: string
 
 const backends: Backend[] = [];
 {
-  let storage = createStorage({ driver: memoryDriver() });
+  let map = new Map<string, unknown>();
   backends.push({
     name: 'memory',
     async open() {
-      storage = createStorage({ driver: memoryDriver() });
-      return new KvRoomStore(storage, 'memory');
+      const driver = memoryDriver();
+      createStorage({ driver });
+      map = driver.getInstance!() as Map<string, unknown>;
+      return new KvRoomStore(objectKv(map), 'memory');
     },
     async keysOf(id) {
-      return (await storage.getKeys()).filter((k) => k.includes(id));
+      return [...map.keys()].filter((k) => k.includes(id));
     },
     async cleanup() {},
   });
