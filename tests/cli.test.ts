@@ -47,6 +47,14 @@ describe('arguments', () => {
     expect(parseRoomRef('short', 'http://x')).toBeNull();
   });
 
+  test('a bare id that starts with "-" is an id, not an option', () => {
+    const dashed = '-PKPTbnq-LD5nH33TGaHc';
+    const parsed = parseArgs([dashed, '--server', 'http://127.0.0.1:9'], {});
+    expect(parsed.kind).not.toBe('error');
+    expect(JSON.stringify(parsed)).toContain(dashed);
+    expect(parseArgs(['--bogus-option'], {}).kind).toBe('error');
+  });
+
   test('options, defaults and the MAYFLY_SERVER environment variable', () => {
     expect(parseArgs([ID])).toEqual({ kind: 'ok', options: { server: 'http://127.0.0.1:3000', roomId: ID, login: false } });
     expect(parseArgs([ID, '--name', 'ann', '--password=pw', '--login'], { MAYFLY_SERVER: 'https://m.example/' })).toEqual({

@@ -27,6 +27,13 @@ export type ServiceDeps = {
   isReservedName?: (username: string) => Promise<boolean>;
 };
 
+/** 21 nanoid characters; never starting with '-', so an id is never mistaken for a command-line option. */
+function roomId(): string {
+  let id = nanoid(21);
+  while (id.startsWith('-')) id = nanoid(21);
+  return id;
+}
+
 export const hashToken = (token: string) => new Bun.CryptoHasher('sha256').update(token).digest('hex');
 
 const GUEST_ADJECTIVES = ['quiet', 'brisk', 'amber', 'lunar', 'mossy', 'swift', 'sunny', 'misty', 'coral', 'velvet'];
@@ -85,7 +92,7 @@ export class RoomService {
     const ownerToken = nanoid(32);
     const expiry = input.expiry_seconds ?? config.DEFAULT_EXPIRY_SECONDS;
     const room: Room = {
-      id: nanoid(21),
+      id: roomId(),
       name: input.name,
       ownerName: input.owner_name,
       createdAt: now,
