@@ -1,27 +1,12 @@
 // Browser end-to-end: two people chat live, history on arrival, HTML stays text, reconnect without duplicates.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.ts';
+import { bodies, eventually, launchBrowser, setHidden, texts, WAIT, waitLive } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
-const WAIT = 5000;
 /** Per test: several page loads and live round trips. */
 const TEST_MS = 20_000;
-
-/** Retries an assertion block until it passes or the time is up (then its last failure is thrown). */
-async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = WAIT): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await Bun.sleep(50);
-    }
-  }
-}
 
 async function createInLobby(page: Page, origin: string, room: string, owner: string): Promise<string> {
   await page.goto(`${origin}/`);
@@ -41,28 +26,11 @@ async function joinByLink(page: Page, link: string, name: string): Promise<void>
   await waitLive(page);
 }
 
-/** Waits until the page's /live socket is open (app.js marks it on #room). */
-async function waitLive(page: Page): Promise<void> {
-  await page.waitForSelector('#room[data-live="open"]', { timeout: WAIT });
-}
-
 async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message').fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
   await eventually(async () => expect(await page.getByLabel('Message').inputValue()).toBe(''));
 }
-
-/** Simulates the tab going to the background or coming back (htmx's pauseOnBackground closes and reopens the socket). */
-async function setHidden(page: Page, hidden: boolean) {
-  await page.evaluate((h) => {
-    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
-    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, hidden);
-}
-
-const texts = async (loc: Locator) => (await loc.allTextContents()).map((t) => t.trim());
-const bodies = (page: Page) => texts(page.locator('#messages li.msg .body'));
 
 describe.skipIf(!need('chromium'))('browser: chatting', () => {
   let server: TestServer;

@@ -1,30 +1,12 @@
 // Browser end-to-end: password rooms, full rooms, expiry and destruction as a person sees them, and chat without JavaScript.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Locator, Page, Response } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.ts';
+import { bodies, eventually, launchBrowser, setHidden, texts, WAIT, waitLive } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { createRoom, startTestServer, type TestServer } from '../helpers/server.ts';
 
-const WAIT = 5000;
 /** Per test: several page loads and live round trips (the expiry test waits for a 5 s room). */
 const TEST_MS = 25_000;
-
-/** Retries an assertion block until it passes or the time is up (then its last failure is thrown). */
-async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = WAIT): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await Bun.sleep(50);
-    }
-  }
-}
-
-const texts = async (loc: Locator) => (await loc.allTextContents()).map((t) => t.trim());
-const bodies = (page: Page) => texts(page.locator('#messages li.msg .body'));
 
 /** Clicks a submit button and returns the response to the form's POST (before any redirect is followed). */
 async function submit(page: Page, button: string, path: RegExp): Promise<Response> {
@@ -35,9 +17,6 @@ async function submit(page: Page, button: string, path: RegExp): Promise<Respons
   await page.waitForLoadState('domcontentloaded');
   return res;
 }
-
-/** Waits until the page's /live socket is open (app.js marks it on #room). */
-const waitLive = (page: Page) => page.waitForSelector('#room[data-live="open"]', { timeout: WAIT });
 
 async function createInLobby(page: Page, origin: string, fields: { room: string; owner: string; password?: string; maxUsers?: string }) {
   await page.goto(`${origin}/`);
@@ -55,15 +34,6 @@ async function fillJoin(page: Page, name: string, password?: string) {
   await page.getByLabel('Your name').fill(name);
   if (password !== undefined) await page.getByLabel('Password').fill(password);
   return submit(page, 'Join', /\/join$/);
-}
-
-/** Simulates the tab going to the background or coming back (htmx's pauseOnBackground closes and reopens the socket). */
-async function setHidden(page: Page, hidden: boolean) {
-  await page.evaluate((h) => {
-    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
-    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, hidden);
 }
 
 describe.skipIf(!need('chromium'))('browser: room access and lifecycle', () => {

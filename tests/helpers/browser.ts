@@ -1,5 +1,5 @@
 // Test helper: Debian's Chromium driven by playwright-core (no browser download).
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM } from './requirements.ts';
 
 export async function launchBrowser(): Promise<Browser> {
@@ -9,3 +9,38 @@ export async function launchBrowser(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }
+
+/** How long a browser test waits for one thing to show. */
+export const WAIT = 5000;
+
+/** Retries an assertion block until it passes or the time is up (then its last failure is thrown). */
+export async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = WAIT): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > end) throw err;
+      await Bun.sleep(50);
+    }
+  }
+}
+
+/** Waits until the page's /live socket is open (app.js marks it on #room). */
+export async function waitLive(page: Page): Promise<void> {
+  await page.waitForSelector('#room[data-live="open"]', { timeout: WAIT });
+}
+
+/** Simulates the tab going to the background or coming back (htmx's pauseOnBackground closes and reopens the socket). */
+export async function setHidden(page: Page, hidden: boolean) {
+  await page.evaluate((h) => {
+    Object.defineProperty(document, 'hidden', { value: h, configurable: true });
+    Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+export const texts = async (loc: Locator) => (await loc.allTextContents()).map((t) => t.trim());
+/** The message texts on a room page, in order. */
+export const bodies = (page: Page) => texts(page.locator('#messages li.msg .body'));
