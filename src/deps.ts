@@ -10,7 +10,8 @@ import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
 import { AddressLimits } from './rooms/rate-limit.ts';
 import { RoomService } from './rooms/service.ts';
-import { KvRoomStore, objectKv } from './storage/kv-store.ts';
+import { KvRoomStore } from './storage/kv-store.ts';
+import { MemoryRoomStore } from './storage/memory-store.ts';
 import type { RoomStore } from './storage/store.ts';
 import { renderLive } from './views/fragments.tsx';
 
@@ -42,7 +43,7 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
   const driver = memoryDriver();
   const storage = createStorage({ driver });
   const map = driver.getInstance!() as Map<string, unknown>;
-  return { store: new KvRoomStore(objectKv(map), 'memory'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
+  return { store: new MemoryRoomStore(map), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
 }
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {

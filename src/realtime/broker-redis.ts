@@ -5,6 +5,9 @@ import { StorageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
 import type { RoomEvent } from './events.ts';
 
+/** The pub/sub channel of a room (the Redis store publishes messages on it too). */
+export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:${roomId}`;
+
 export class RedisBroker implements Broker {
   readonly kind = 'redis';
   private handlers: EventHandler[] = [];
@@ -33,7 +36,7 @@ export class RedisBroker implements Broker {
   }
 
   private channel(roomId: string) {
-    return `${this.prefix}:room:${roomId}`;
+    return roomChannel(roomId, this.prefix);
   }
 
   onEvent(handler: EventHandler): void {

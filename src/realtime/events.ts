@@ -29,6 +29,12 @@ export function messageEvent(roomId: string, m: Message): MessageEvent {
   };
 }
 
+/** A message event without its seq, as JSON: the Redis store's script splices the seq in as it appends. */
+export function messageEventJsonWithoutSeq(roomId: string, m: Omit<Message, 'seq'>): string {
+  const { seq: _seq, ...rest } = messageEvent(roomId, { ...m, seq: 0 });
+  return JSON.stringify(rest);
+}
+
 export function presenceEvent(roomId: string, type: PresenceEvent['type'], username: string, users: string[]): PresenceEvent {
   return { type, room_id: roomId, timestamp: now(), username, users };
 }

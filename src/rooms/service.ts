@@ -205,7 +205,7 @@ export class RoomService {
       this.deps.config.HISTORY_LIMIT,
     );
     if (!message) throw new RoomError('not_found');
-    await this.publish(roomId, messageEvent(roomId, message));
+    if (!this.deps.store.publishesMessages) await this.publish(roomId, messageEvent(roomId, message));
     return message;
   }
 

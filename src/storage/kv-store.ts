@@ -1,32 +1,13 @@
-// RoomStore over a plain unstorage key-value driver (memory, or SQLite through db0) in one process.
+// RoomStore over a plain unstorage key-value driver (SQLite through db0, or any other) in one process.
 // unstorage has no atomic operations, so each room's writes run one at a time behind a per-room lock;
 // that is enough because only this process uses the storage.
 import type { Storage } from 'unstorage';
+import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
+import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
+import type { HistoryQuery, RoomStore } from './store.ts';
 
 /** The part of unstorage's Storage this store uses. */
 export type Kv = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'hasItem' | 'getKeys' | 'getItems' | 'dispose'>;
-
-/**
- * The memory driver's own Map (driver.getInstance()), used with objects as values: no JSON round
- * trip per message. Values are shared, not copied: callers never mutate what they read.
- */
-export function objectKv(map: Map<string, unknown>): Kv {
-  return {
-    getItem: (async (key: string) => map.get(key) ?? null) as Kv['getItem'],
-    setItem: (async (key: string, value: unknown) => void map.set(key, value)) as Kv['setItem'],
-    removeItem: (async (key: string) => void map.delete(key)) as Kv['removeItem'],
-    hasItem: (async (key: string) => map.has(key)) as Kv['hasItem'],
-    getKeys: (async (base = '') => [...map.keys()].filter((k) => !base || k === base || k.startsWith(`${base}:`))) as Kv['getKeys'],
-    getItems: (async (items: Array<string | { key: string }>) =>
-      items.map((i) => {
-        const key = typeof i === 'string' ? i : i.key;
-        return { key, value: map.get(key) ?? null };
-      })) as Kv['getItems'],
-    dispose: async () => map.clear(),
-  };
-}
-import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import type { HistoryQuery, RoomStore } from './store.ts';
 
 type RoomState = {
   seq: number;
@@ -45,16 +26,13 @@ const keys = {
   message: (id: string, seq: number) => `room:${id}:msg:${seq}`,
 };
 
-const fold = (name: string) => name.toLowerCase();
-const usersOf = (seats: Seat[]) => seats.map((s) => s.username);
-
 export class KvRoomStore implements RoomStore {
   private locks = new Map<string, Promise<unknown>>();
   private closed = false;
 
   constructor(
     private storage: Kv,
-    readonly kind: 'memory' | 'sqlite',
+    readonly kind: 'memory' | 'sqlite' = 'sqlite',
   ) {}
 
   /** Runs fn after every earlier call for the same room has finished. */
@@ -110,34 +88,13 @@ export class KvRoomStore implements RoomStore {
       const room = await this.getRoom(roomId);
       const state = await this.state(roomId);
       if (!room || !state) return { ok: false, reason: 'gone' };
-      const claim = this.takeSeat(room, state, tokenHash, identity, leaseUntil);
+      const claim = takeSeat(state, room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
       if (!claim.ok) return claim;
       if (!state.tokens.includes(tokenHash)) state.tokens.push(tokenHash);
       await this.storage.setItem(keys.identity(roomId, tokenHash), identity);
       await this.storage.setItem(keys.state(roomId), state);
       return claim;
     });
-  }
-
-  /** The seat rules shared by join and claimSeat; mutates state on success. Lapsed seats stay until a sweep announces them. */
-  private takeSeat(room: Room, state: RoomState, tokenHash: string, identity: Identity, leaseUntil: number): SeatClaim {
-    const now = Date.now();
-    const live = state.seats.filter((s) => s.leaseUntil > now);
-    const mine = state.seats.find((s) => s.tokenHash === tokenHash);
-    if (mine && mine.leaseUntil > now) {
-      mine.leaseUntil = Math.max(mine.leaseUntil, leaseUntil);
-      return { ok: true, fresh: false, users: usersOf(live) };
-    }
-    const others = live.filter((s) => s !== mine);
-    if (others.some((s) => fold(s.username) === fold(identity.username))) return { ok: false, reason: 'taken' };
-    if (others.length >= room.maxUsers) return { ok: false, reason: 'full' };
-    if (mine) {
-      // Back after the seat lapsed: it moves to the end, as a new arrival.
-      state.seats = state.seats.filter((s) => s !== mine);
-    }
-    state.seats.push({ tokenHash, memberId: identity.memberId, username: identity.username, leaseUntil });
-    state.emptySince = null;
-    return { ok: true, fresh: true, users: usersOf([...others, state.seats[state.seats.length - 1]!]) };
   }
 
   async identity(roomId: string, tokenHash: string): Promise<Identity | null> {
@@ -151,7 +108,7 @@ export class KvRoomStore implements RoomStore {
       if (!room || !state) return { ok: false, reason: 'gone' };
       const identity = await this.identity(roomId, tokenHash);
       if (!identity) return { ok: false, reason: 'unknown' };
-      const claim = this.takeSeat(room, state, tokenHash, identity, leaseUntil);
+      const claim = takeSeat(state, room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
       if (claim.ok) await this.storage.setItem(keys.state(roomId), state);
       return claim;
     });
@@ -161,9 +118,7 @@ export class KvRoomStore implements RoomStore {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
       if (!state) return;
-      const wanted = new Set(tokenHashes);
-      const now = Date.now();
-      for (const s of state.seats) if (wanted.has(s.tokenHash) && s.leaseUntil > now) s.leaseUntil = leaseUntil;
+      renewSeats(state, tokenHashes, leaseUntil, Date.now());
       await this.storage.setItem(keys.state(roomId), state);
     });
   }
@@ -172,34 +127,28 @@ export class KvRoomStore implements RoomStore {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
       if (!state) return null;
-      const seat = state.seats.find((s) => s.tokenHash === tokenHash);
-      state.seats = state.seats.filter((s) => s !== seat);
-      const now = Date.now();
-      if (seat && !state.seats.some((s) => s.leaseUntil > now)) state.emptySince = now;
+      const left = releaseSeat(state, tokenHash, Date.now());
       if (forget) {
         state.tokens = state.tokens.filter((t) => t !== tokenHash);
         await this.storage.removeItem(keys.identity(roomId, tokenHash));
       }
       await this.storage.setItem(keys.state(roomId), state);
-      return seat ? { username: seat.username, users: usersOf(state.seats.filter((s) => s.leaseUntil > now)) } : null;
+      return left;
     });
   }
 
   async seats(roomId: string, now: number): Promise<Seat[]> {
     const state = await this.state(roomId);
-    return state ? state.seats.filter((s) => s.leaseUntil > now) : [];
+    return state ? liveSeats(state.seats, now) : [];
   }
 
   sweepSeats(roomId: string, now: number) {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
       if (!state) return { removed: [], users: [] };
-      const lapsed = state.seats.filter((s) => s.leaseUntil <= now);
-      if (lapsed.length === 0) return { removed: [], users: usersOf(state.seats) };
-      state.seats = state.seats.filter((s) => s.leaseUntil > now);
-      if (state.seats.length === 0) state.emptySince = now;
-      await this.storage.setItem(keys.state(roomId), state);
-      return { removed: usersOf(lapsed), users: usersOf(state.seats) };
+      const swept = sweepSeats(state, now);
+      if (swept.removed.length > 0) await this.storage.setItem(keys.state(roomId), state);
+      return swept;
     });
   }
 

@@ -122,17 +122,34 @@ end
 return 1
 `;
 
-// KEYS: state, msgs. ARGV: message JSON without seq, history limit, now, key margin ms.
-// Checks the room inside the script: a message for an expired room must not recreate its keys.
-const APPEND = `
-local exp = redis.call('HGET', KEYS[1], 'expiresAt')
-if not exp or tonumber(exp) <= tonumber(ARGV[3]) then return false end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-local n = redis.call('RPUSH', KEYS[2], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
-if n == 1 then redis.call('PEXPIREAT', KEYS[2], tonumber(exp) + tonumber(ARGV[4])) end
-local limit = tonumber(ARGV[2])
-if n > limit then redis.call('LTRIM', KEYS[2], -limit, -1) end
-return seq
+// Appends a batch of messages (any rooms) and publishes each one's event, in one round trip.
+// KEYS: per message, state and msgs. ARGV: history limit, now, key margin ms, then per message:
+// message JSON and event JSON (both without seq; the script splices seq in) and the channel.
+// Appending and publishing in one script means every instance receives a room's messages in seq order.
+// Each room's existence is checked inside: a message for an expired room must not recreate its keys.
+const APPEND_BATCH = `
+local limit = tonumber(ARGV[1])
+local now = tonumber(ARGV[2])
+local margin = tonumber(ARGV[3])
+local out = {}
+for i = 1, #KEYS / 2 do
+  local state = KEYS[2 * i - 1]
+  local msgs = KEYS[2 * i]
+  local a = 3 + 3 * (i - 1)
+  local exp = redis.call('HGET', state, 'expiresAt')
+  if not exp or tonumber(exp) <= now then
+    out[i] = 0
+  else
+    local seq = redis.call('HINCRBY', state, 'seq', 1)
+    local head = '{"seq":' .. seq .. ','
+    local n = redis.call('RPUSH', msgs, head .. string.sub(ARGV[a + 1], 2))
+    if n == 1 then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
+    if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
+    if ARGV[a + 3] ~= '' then redis.call('PUBLISH', ARGV[a + 3], head .. string.sub(ARGV[a + 2], 2)) end
+    out[i] = seq
+  end
+end
+return out
 `;
 
 type Scripts = {
@@ -140,7 +157,7 @@ type Scripts = {
   mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
-  mayflyAppend(state: string, msgs: string, ...args: string[]): Promise<number | null>;
+  mayflyAppendBatch(numberOfKeys: number, ...args: string[]): Promise<number[]>;
 };
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
@@ -149,16 +166,25 @@ export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
   private redis: Redis & Scripts;
 
+  private appends: Array<{ roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void }> = [];
+  readonly publishesMessages: boolean;
+
+  /**
+   * announce: when given, appending a message also publishes its event (JSON without seq) on the
+   * room's channel, in the same script; the service then does not publish messages itself.
+   */
   constructor(
     private storage: Storage,
     redis: Redis,
+    private announce?: { event: (roomId: string, draft: MessageDraft) => string; channel: (roomId: string) => string },
     private prefix = 'mayfly',
   ) {
+    this.publishesMessages = !!announce;
     redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('mayflyAppend', { numberOfKeys: 2, lua: APPEND });
+    redis.defineCommand('mayflyAppendBatch', { lua: APPEND_BATCH }); // key count given per call
     this.redis = redis as Redis & Scripts;
   }
 
@@ -290,11 +316,34 @@ export class RedisRoomStore implements RoomStore {
   }
 
   appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
-    return this.guard(async () => {
-      const key = this.keys(roomId);
-      const seq = await this.redis.mayflyAppend(key.state, key.msgs, JSON.stringify(draft), String(historyLimit), String(Date.now()), String(KEY_MARGIN_MS));
-      return seq === null ? null : { seq: Number(seq), ...draft };
+    return new Promise((resolve, reject) => {
+      this.appends.push({ roomId, draft, historyLimit, resolve, reject });
+      // Messages that arrive in the same turn of the event loop share one script call.
+      if (this.appends.length === 1) setImmediate(() => void this.flushAppends());
     });
+  }
+
+  private async flushAppends(): Promise<void> {
+    const batch = this.appends.splice(0);
+    // One script call per history limit (in practice there is one, from the config).
+    const limits = [...new Set(batch.map((a) => a.historyLimit))];
+    for (const limit of limits) {
+      const group = batch.filter((a) => a.historyLimit === limit);
+      const keys: string[] = [];
+      const args: string[] = [String(limit), String(Date.now()), String(KEY_MARGIN_MS)];
+      for (const a of group) {
+        const key = this.keys(a.roomId);
+        keys.push(key.state, key.msgs);
+        const event = this.announce?.event(a.roomId, a.draft);
+        args.push(JSON.stringify(a.draft), event ?? '{}', event ? this.announce!.channel(a.roomId) : '');
+      }
+      try {
+        const seqs = await this.redis.mayflyAppendBatch(keys.length, ...keys, ...args);
+        group.forEach((a, i) => a.resolve(seqs[i] ? ({ seq: Number(seqs[i]), ...a.draft } as Message) : null));
+      } catch (err) {
+        for (const a of group) a.reject(new StorageError(err));
+      }
+    }
   }
 
   messages(roomId: string, query: HistoryQuery): Promise<Message[]> {

@@ -3,7 +3,8 @@ import type Redis from 'ioredis';
 import { createStorage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from '../log.ts';
-import { RedisBroker } from '../realtime/broker-redis.ts';
+import { RedisBroker, roomChannel } from '../realtime/broker-redis.ts';
+import { messageEventJsonWithoutSeq } from '../realtime/events.ts';
 import { RedisRoomStore } from './redis-store.ts';
 
 export async function openRedis(url: string, log: Logger) {
@@ -15,6 +16,8 @@ export async function openRedis(url: string, log: Logger) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
+    // Commands issued in the same tick go out as one write.
+    enableAutoPipelining: true,
   } as Parameters<typeof redisDriver>[0]);
   const storage = createStorage({ driver });
   const redis = driver.getInstance!() as Redis;
@@ -28,7 +31,11 @@ export async function openRedis(url: string, log: Logger) {
     down = false;
   });
   await waitReady(redis, 5000).catch(() => log.warn('redis not reachable at start; retrying in the background'));
-  const store = new RedisRoomStore(storage, redis);
+  // Messages are appended and published by one script (seq order everywhere, one round trip).
+  const store = new RedisRoomStore(storage, redis, {
+    event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
+    channel: (roomId) => roomChannel(roomId),
+  });
   const broker = new RedisBroker(redis, log);
   // SET NX: registering a name is atomic across instances (unstorage has no check-and-set).
   const claimKey = async (key: string, value: unknown) => (await redis.set(`mayfly:${key}`, JSON.stringify(value), 'NX')) === 'OK';

@@ -22,6 +22,12 @@ export type SeatChange = { users: string[] };
  */
 export interface RoomStore {
   readonly kind: 'memory' | 'sqlite' | 'redis';
+  /**
+   * True when appendMessage also publishes the message event to every instance (Redis: one script
+   * appends and publishes, so each room's messages are published in seq order); the service then
+   * does not publish messages through the broker itself.
+   */
+  readonly publishesMessages?: boolean;
   createRoom(room: Room): Promise<void>;
   getRoom(id: string): Promise<Room | null>;
   deleteRoom(id: string): Promise<boolean>;

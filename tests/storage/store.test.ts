@@ -8,7 +8,8 @@ import { createStorage } from 'unstorage';
 import memoryDriver from 'unstorage/drivers/memory';
 import { createLogger } from '../../src/log.ts';
 import type { Identity, Room } from '../../src/rooms/types.ts';
-import { KvRoomStore, objectKv } from '../../src/storage/kv-store.ts';
+import { KvRoomStore } from '../../src/storage/kv-store.ts';
+import { MemoryRoomStore } from '../../src/storage/memory-store.ts';
 import { openRedis } from '../../src/storage/redis.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import type { RoomStore } from '../../src/storage/store.ts';
@@ -43,7 +44,7 @@ const backends: Backend[] = [];
       const driver = memoryDriver();
       createStorage({ driver });
       map = driver.getInstance!() as Map<string, unknown>;
-      return new KvRoomStore(objectKv(map), 'memory');
+      return new MemoryRoomStore(map);
     },
     async keysOf(id) {
       return [...map.keys()].filter((k) => k.includes(id));

@@ -1,0 +1,120 @@
+// RoomStore in memory: one entry per room in the unstorage memory driver's own Map, kept as live
+// objects. Every operation runs to completion without awaiting, so it is atomic with no lock, and a
+// message costs no JSON round trip.
+import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
+import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
+import type { HistoryQuery, RoomStore } from './store.ts';
+
+type Entry = {
+  room: Room;
+  seq: number;
+  emptySince: number | null;
+  seats: Seat[];
+  members: Map<string, Identity>;
+  /** The newest messages, oldest first. */
+  messages: Message[];
+};
+
+/** Every key a room has: one. */
+const key = (id: string) => `room:${id}`;
+
+export class MemoryRoomStore implements RoomStore {
+  readonly kind = 'memory';
+
+  /** map: the memory driver's Map (driver.getInstance()), shared with the account store. */
+  constructor(private map: Map<string, unknown>) {}
+
+  private entry(id: string): Entry | undefined {
+    const e = this.map.get(key(id)) as Entry | undefined;
+    return e && e.room.expiresAt > Date.now() ? e : undefined;
+  }
+
+  async createRoom(room: Room): Promise<void> {
+    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), messages: [] } satisfies Entry);
+  }
+
+  async getRoom(id: string): Promise<Room | null> {
+    return this.entry(id)?.room ?? null;
+  }
+
+  async deleteRoom(id: string): Promise<boolean> {
+    return this.map.delete(key(id));
+  }
+
+  async listRoomIds(): Promise<string[]> {
+    return [...this.map.keys()].filter((k) => k.startsWith('room:')).map((k) => k.slice(5));
+  }
+
+  async join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim> {
+    const e = this.entry(roomId);
+    if (!e) return { ok: false, reason: 'gone' };
+    const claim = takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
+    if (claim.ok) e.members.set(tokenHash, identity);
+    return claim;
+  }
+
+  async identity(roomId: string, tokenHash: string): Promise<Identity | null> {
+    return this.entry(roomId)?.members.get(tokenHash) ?? null;
+  }
+
+  async claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim> {
+    const e = this.entry(roomId);
+    if (!e) return { ok: false, reason: 'gone' };
+    const identity = e.members.get(tokenHash);
+    if (!identity) return { ok: false, reason: 'unknown' };
+    return takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
+  }
+
+  async renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void> {
+    const e = this.entry(roomId);
+    if (e) renewSeats(e, tokenHashes, leaseUntil, Date.now());
+  }
+
+  async releaseSeat(roomId: string, tokenHash: string, forget: boolean) {
+    const e = this.map.get(key(roomId)) as Entry | undefined;
+    if (!e) return null;
+    if (forget) e.members.delete(tokenHash);
+    return releaseSeat(e, tokenHash, Date.now());
+  }
+
+  async seats(roomId: string, now: number): Promise<Seat[]> {
+    const e = this.entry(roomId);
+    return e ? liveSeats(e.seats, now) : [];
+  }
+
+  async sweepSeats(roomId: string, now: number) {
+    const e = this.map.get(key(roomId)) as Entry | undefined;
+    return e ? sweepSeats(e, now) : { removed: [], users: [] };
+  }
+
+  async emptySince(roomId: string): Promise<number | null> {
+    return (this.map.get(key(roomId)) as Entry | undefined)?.emptySince ?? null;
+  }
+
+  async appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
+    const e = this.entry(roomId);
+    if (!e) return null;
+    const message = draft as Message; // the draft becomes the stored message: no copy per message
+    message.seq = ++e.seq;
+    e.messages.push(message);
+    if (e.messages.length > historyLimit) e.messages.splice(0, e.messages.length - historyLimit);
+    return message;
+  }
+
+  async messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
+    const all = this.entry(roomId)?.messages ?? [];
+    let from: number;
+    if (query.afterSeq !== undefined) {
+      from = all.findIndex((m) => m.seq > query.afterSeq!);
+      if (from < 0) return [];
+    } else if (query.offset !== undefined) from = query.offset;
+    else from = Math.max(0, all.length - query.limit);
+    return all.slice(from, from + query.limit);
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    for (const k of [...this.map.keys()]) if (k.startsWith('room:')) this.map.delete(k);
+  }
+}

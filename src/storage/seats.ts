@@ -1,0 +1,53 @@
+// The seat rules every single-process store shares: max users, unique names, leases that lapse.
+import type { Identity, Seat, SeatClaim } from '../rooms/types.ts';
+
+/** What the rules work on: a room's seats and when it last became empty. */
+export type SeatHolder = { seats: Seat[]; emptySince: number | null };
+
+const fold = (name: string) => name.toLowerCase();
+export const usersOf = (seats: Seat[]) => seats.map((s) => s.username);
+export const liveSeats = (seats: Seat[], now: number) => seats.filter((s) => s.leaseUntil > now);
+
+/** Takes or renews a seat; lapsed seats stay until a sweep announces them. Mutates on success. */
+export function takeSeat(h: SeatHolder, maxUsers: number, tokenHash: string, identity: Identity, leaseUntil: number, now: number): SeatClaim {
+  const live = liveSeats(h.seats, now);
+  const mine = h.seats.find((s) => s.tokenHash === tokenHash);
+  if (mine && mine.leaseUntil > now) {
+    mine.leaseUntil = Math.max(mine.leaseUntil, leaseUntil);
+    return { ok: true, fresh: false, users: usersOf(live) };
+  }
+  const others = live.filter((s) => s !== mine);
+  if (others.some((s) => fold(s.username) === fold(identity.username))) return { ok: false, reason: 'taken' };
+  if (others.length >= maxUsers) return { ok: false, reason: 'full' };
+  // Back after the seat lapsed: it moves to the end, as a new arrival.
+  if (mine) h.seats = h.seats.filter((s) => s !== mine);
+  const seat: Seat = { tokenHash, memberId: identity.memberId, username: identity.username, leaseUntil };
+  h.seats.push(seat);
+  h.emptySince = null;
+  return { ok: true, fresh: true, users: usersOf([...others, seat]) };
+}
+
+/** Gives up a seat; the room is empty from now if it was the last live one. */
+export function releaseSeat(h: SeatHolder, tokenHash: string, now: number): { username: string; users: string[] } | null {
+  const seat = h.seats.find((s) => s.tokenHash === tokenHash);
+  if (!seat) return null;
+  h.seats = h.seats.filter((s) => s !== seat);
+  const live = liveSeats(h.seats, now);
+  if (live.length === 0) h.emptySince = now;
+  return { username: seat.username, users: usersOf(live) };
+}
+
+/** Extends live leases; a lapsed seat is not revived (its owner claims it again). */
+export function renewSeats(h: SeatHolder, tokenHashes: string[], leaseUntil: number, now: number): void {
+  const wanted = new Set(tokenHashes);
+  for (const s of h.seats) if (wanted.has(s.tokenHash) && s.leaseUntil > now && s.leaseUntil < leaseUntil) s.leaseUntil = leaseUntil;
+}
+
+/** Removes lapsed seats and says whose they were. */
+export function sweepSeats(h: SeatHolder, now: number): { removed: string[]; users: string[] } {
+  const lapsed = h.seats.filter((s) => s.leaseUntil <= now);
+  if (lapsed.length === 0) return { removed: [], users: usersOf(h.seats) };
+  h.seats = liveSeats(h.seats, now);
+  if (h.seats.length === 0) h.emptySince = now;
+  return { removed: usersOf(lapsed), users: usersOf(h.seats) };
+}
