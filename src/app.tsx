@@ -19,6 +19,7 @@ import { Layout } from './views/layout.tsx';
 
 export function createApp(deps: Deps) {
   const app = new Hono<AppEnv>();
+  const debug = deps.config.LOG_LEVEL === 'debug';
 
   app.use(async (c, next) => {
     c.set('deps', deps);
@@ -26,13 +27,15 @@ export function createApp(deps: Deps) {
     const started = performance.now();
     await next();
     c.header('X-Request-Id', c.var.requestId);
-    deps.log.debug('request', {
-      request_id: c.var.requestId,
-      method: c.req.method,
-      path: new URL(c.req.url).pathname.replace(/\/rooms\/[^/]+/, '/rooms/:id'),
-      status: c.res.status,
-      ms: Math.round(performance.now() - started),
-    });
+    if (debug) {
+      deps.log.debug('request', {
+        request_id: c.var.requestId,
+        method: c.req.method,
+        path: c.req.path.replace(/\/rooms\/[^/]+/, '/rooms/:id'),
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+      });
+    }
   });
 
   app.use(

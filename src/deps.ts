@@ -6,6 +6,7 @@ import memoryDriver from 'unstorage/drivers/memory';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { Broker } from './realtime/broker.ts';
+import { eventJson } from './realtime/events.ts';
 import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
 import { AddressLimits } from './rooms/rate-limit.ts';
@@ -48,7 +49,7 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const { store, broker, storage, claimKey } = await openStorage(config, log);
-  const hub = new Hub(broker, { live: renderLive, ws: (e) => JSON.stringify(e) });
+  const hub = new Hub(broker, { live: renderLive, ws: eventJson });
   const accounts = new AccountService(new AccountStore(storage, claimKey));
   const rooms = new RoomService({
     store,

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import type { Logger } from '../log.ts';
 import { StorageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
-import type { RoomEvent } from './events.ts';
+import { withWireJson, type RoomEvent } from './events.ts';
 
 /** The pub/sub channel of a room (the Redis store publishes messages on it too). */
 export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:${roomId}`;
@@ -25,9 +25,10 @@ export class RedisBroker implements Broker {
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const roomId = channel.toString().slice(this.prefix.length + 6); // `${prefix}:room:`
+      const json = message.toString();
       let event: RoomEvent;
       try {
-        event = JSON.parse(message.toString());
+        event = withWireJson(JSON.parse(json), json);
       } catch {
         return;
       }

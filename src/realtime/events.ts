@@ -54,3 +54,12 @@ export function historyEvent(roomId: string, messages: Message[], users: string[
 export function errorEvent(roomId: string, code: string, message: string): ErrorEvent {
   return { type: 'error', room_id: roomId, timestamp: now(), code, message };
 }
+
+// The JSON an event arrived as (from Redis): /ws sockets get it as is, with no second stringify.
+const wire = new WeakMap<RoomEvent, string>();
+export function withWireJson(event: RoomEvent, json: string): RoomEvent {
+  wire.set(event, json);
+  return event;
+}
+/** The /ws frame for an event: the JSON it arrived as, else a fresh stringify. */
+export const eventJson = (event: RoomEvent): string => wire.get(event) ?? JSON.stringify(event);

@@ -47,7 +47,7 @@ export const CLOSE = {
 const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
 
 /** A room's sockets here; those still catching up; how many of each kind (only those get rendered). */
-type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws: number };
+type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws: number; topics: Record<SocketKind, string> };
 
 export class Hub {
   private rooms = new Map<string, RoomSockets>();
@@ -71,7 +71,7 @@ export class Hub {
     ws.data.pending = [];
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = { all: new Set(), catchingUp: new Set(), live: 0, ws: 0 };
+      room = { all: new Set(), catchingUp: new Set(), live: 0, ws: 0, topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws') } };
       this.rooms.set(roomId, room);
       this.ordering.set(roomId, { next: null, held: new Map(), timer: null });
       await this.broker.subscribe(roomId);
@@ -140,6 +140,10 @@ export class Hub {
     if (!this.rooms.has(roomId)) return;
     if (event.type !== 'message') return this.fanOut(roomId, event);
     const o = this.ordering.get(roomId)!;
+    if (o.next !== null && event.seq === o.next && o.held.size === 0) {
+      o.next++; // the usual case: the next message, nothing waiting
+      return this.fanOut(roomId, event);
+    }
     if (o.next !== null && event.seq < o.next) return this.fanOut(roomId, event); // late after a gap gave up: still delivered
     o.held.set(event.seq, event);
     this.release(roomId, o);
@@ -174,7 +178,7 @@ export class Hub {
       const frame = this.render[kind](event);
       if (frame === null) continue;
       for (const ws of room.catchingUp) if (ws.data.kind === kind) ws.data.pending?.push({ seq, frame });
-      this.server?.publish(topic(roomId, kind), frame);
+      this.server?.publish(room.topics[kind], frame);
     }
     if (event.type === 'room_expired' || event.type === 'room_destroyed') {
       for (const ws of [...room.all]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');

@@ -57,8 +57,18 @@ export const Content = z
   .max(LIMITS.content, `must be at most ${LIMITS.content} characters`)
   .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
-/** idle_seconds may not be longer than the room lives: its expiry_seconds, or the default lifetime. */
+const createRoomSchemas = new Map<string, ReturnType<typeof buildCreateRoomSchema>>();
+
+/** The room creation schema for these limits, built once (building one costs ~100× a parse). */
 export function createRoomSchema(maxExpiry: number, defaultExpiry = 600) {
+  const key = `${maxExpiry}:${defaultExpiry}`;
+  let schema = createRoomSchemas.get(key);
+  if (!schema) createRoomSchemas.set(key, (schema = buildCreateRoomSchema(maxExpiry, defaultExpiry)));
+  return schema;
+}
+
+/** idle_seconds may not be longer than the room lives: its expiry_seconds, or the default lifetime. */
+function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number) {
   const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
   return z
     .object({
@@ -81,7 +91,7 @@ export function createRoomSchema(maxExpiry: number, defaultExpiry = 600) {
       },
     });
 }
-export type CreateRoomInput = z.infer<ReturnType<typeof createRoomSchema>>;
+export type CreateRoomInput = z.infer<ReturnType<typeof buildCreateRoomSchema>>;
 
 export const JoinSchema = z.preprocess(
   (b) => (b && typeof b === 'object' ? { ...b, username: (b as Record<string, unknown>).username ?? (b as Record<string, unknown>).display_name } : b),

@@ -27,6 +27,23 @@ export type ServiceDeps = {
   isReservedName?: (username: string) => Promise<boolean>;
 };
 
+// Message ids must be unique, not secret: a random prefix per process and a counter.
+const ID_PREFIX = nanoid(8);
+let idCounter = 0;
+const messageId = () => `${ID_PREFIX}${(++idCounter).toString(36)}`;
+
+// Many messages share a millisecond: format its ISO string once.
+let isoAt = 0;
+let isoText = '';
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoAt) {
+    isoAt = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /** 21 nanoid characters; never starting with '-', so an id is never mistaken for a command-line option. */
 function roomId(): string {
   let id = nanoid(21);
@@ -195,11 +212,11 @@ export class RoomService {
     const message = await this.deps.store.appendMessage(
       roomId,
       {
-        id: nanoid(16),
+        id: messageId(),
         username: member.identity.username,
         memberId: member.identity.memberId,
         content,
-        timestamp: new Date().toISOString(),
+        timestamp: isoNow(),
         verified: member.identity.verified,
       },
       this.deps.config.HISTORY_LIMIT,

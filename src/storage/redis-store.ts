@@ -124,7 +124,8 @@ return 1
 
 // Appends a batch of messages (any rooms) and publishes each one's event, in one round trip.
 // KEYS: per message, state and msgs. ARGV: history limit, now, key margin ms, then per message:
-// message JSON and event JSON (both without seq; the script splices seq in) and the channel.
+// the message event's JSON without seq (the script splices seq in; history keeps the same JSON)
+// and the channel to publish it on ('' for none).
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
 const APPEND_BATCH = `
@@ -135,17 +136,18 @@ local out = {}
 for i = 1, #KEYS / 2 do
   local state = KEYS[2 * i - 1]
   local msgs = KEYS[2 * i]
-  local a = 3 + 3 * (i - 1)
+  local a = 3 + 2 * (i - 1)
   local exp = redis.call('HGET', state, 'expiresAt')
   if not exp or tonumber(exp) <= now then
     out[i] = 0
   else
     local seq = redis.call('HINCRBY', state, 'seq', 1)
     local head = '{"seq":' .. seq .. ','
-    local n = redis.call('RPUSH', msgs, head .. string.sub(ARGV[a + 1], 2))
+    local json = head .. string.sub(ARGV[a + 1], 2)
+    local n = redis.call('RPUSH', msgs, json)
     if n == 1 then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
     if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
-    if ARGV[a + 3] ~= '' then redis.call('PUBLISH', ARGV[a + 3], head .. string.sub(ARGV[a + 2], 2)) end
+    if ARGV[a + 2] ~= '' then redis.call('PUBLISH', ARGV[a + 2], json) end
     out[i] = seq
   end
 end
@@ -162,24 +164,38 @@ type Scripts = {
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
+/** Messages waiting for one script call at most, and waiting for Redis at most (then refused). */
+const MAX_BATCH = 256;
+const MAX_APPENDING = 20_000;
+
+type PendingAppend = { roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void };
+
+/** History keeps each message as its event JSON; this reads one back as a Message. */
+function fromStored(json: string): Message {
+  const e = JSON.parse(json) as { seq: number; id: string; username: string; member_id: string; content: string; timestamp: string; verified: boolean };
+  return { seq: e.seq, id: e.id, username: e.username, memberId: e.member_id, content: e.content, timestamp: e.timestamp, verified: e.verified };
+}
+
 export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
   private redis: Redis & Scripts;
 
-  private appends: Array<{ roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void }> = [];
+  private appends: PendingAppend[] = [];
+  private appending = 0;
   readonly publishesMessages: boolean;
 
   /**
-   * announce: when given, appending a message also publishes its event (JSON without seq) on the
-   * room's channel, in the same script; the service then does not publish messages itself.
+   * codec.event: a message's event as JSON without seq (history keeps that JSON too).
+   * codec.channel: when given, appending a message also publishes its event on the room's channel,
+   * in the same script; the service then does not publish messages itself.
    */
   constructor(
     private storage: Storage,
     redis: Redis,
-    private announce?: { event: (roomId: string, draft: MessageDraft) => string; channel: (roomId: string) => string },
+    private codec: { event: (roomId: string, draft: MessageDraft) => string; channel?: (roomId: string) => string },
     private prefix = 'mayfly',
   ) {
-    this.publishesMessages = !!announce;
+    this.publishesMessages = !!codec.channel;
     redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
@@ -191,6 +207,8 @@ export class RedisRoomStore implements RoomStore {
   private keys(id: string) {
     return k(this.prefix, id);
   }
+  private stateKey = (id: string) => `${this.prefix}:room:${id}:state`;
+  private msgsKey = (id: string) => `${this.prefix}:room:${id}:msgs`;
 
   /** Every failure of the backend becomes a StorageError: a clear 503 or error event upstream. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -316,6 +334,10 @@ export class RedisRoomStore implements RoomStore {
   }
 
   appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
+    // Admission control: past this many messages waiting for Redis, refuse (a clear error upstream)
+    // rather than queue without bound.
+    if (this.appending >= MAX_APPENDING) return Promise.reject(new StorageError('too many messages waiting for storage'));
+    this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
       // Messages that arrive in the same turn of the event loop share one script call.
@@ -324,31 +346,40 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private async flushAppends(): Promise<void> {
-    const batch = this.appends.splice(0);
+    const queued = this.appends.splice(0);
+    const calls: Array<Promise<void>> = [];
+    for (let i = 0; i < queued.length; i += MAX_BATCH) calls.push(this.appendBatch(queued.slice(i, i + MAX_BATCH)));
+    await Promise.all(calls);
+  }
+
+  private async appendBatch(batch: PendingAppend[]): Promise<void> {
     // One script call per history limit (in practice there is one, from the config).
-    const limits = [...new Set(batch.map((a) => a.historyLimit))];
-    for (const limit of limits) {
+    for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
       const keys: string[] = [];
       const args: string[] = [String(limit), String(Date.now()), String(KEY_MARGIN_MS)];
       for (const a of group) {
-        const key = this.keys(a.roomId);
-        keys.push(key.state, key.msgs);
-        const event = this.announce?.event(a.roomId, a.draft);
-        args.push(JSON.stringify(a.draft), event ?? '{}', event ? this.announce!.channel(a.roomId) : '');
+        keys.push(this.stateKey(a.roomId), this.msgsKey(a.roomId));
+        args.push(this.codec.event(a.roomId, a.draft), this.codec.channel?.(a.roomId) ?? '');
       }
       try {
         const seqs = await this.redis.mayflyAppendBatch(keys.length, ...keys, ...args);
-        group.forEach((a, i) => a.resolve(seqs[i] ? ({ seq: Number(seqs[i]), ...a.draft } as Message) : null));
+        group.forEach((a, i) => {
+          const message = a.draft as Message; // the draft becomes the message: no copy per message
+          if (seqs[i]) message.seq = Number(seqs[i]);
+          a.resolve(seqs[i] ? message : null);
+        });
       } catch (err) {
         for (const a of group) a.reject(new StorageError(err));
+      } finally {
+        this.appending -= group.length;
       }
     }
   }
 
   messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
     return this.guard(async () => {
-      const all = (await this.redis.lrange(this.keys(roomId).msgs, 0, -1)).map((s) => JSON.parse(s) as Message);
+      const all = (await this.redis.lrange(this.msgsKey(roomId), 0, -1)).map(fromStored);
       if (all.length === 0) return [];
       let from: number;
       if (query.afterSeq !== undefined) from = all.findIndex((m) => m.seq > query.afterSeq!);

@@ -31,7 +31,7 @@ export async function openRedis(url: string, log: Logger) {
     down = false;
   });
   await waitReady(redis, 5000).catch(() => log.warn('redis not reachable at start; retrying in the background'));
-  // Messages are appended and published by one script (seq order everywhere, one round trip).
+  // Messages are appended and published by one script (seq order everywhere, one round trip per batch).
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
     channel: (roomId) => roomChannel(roomId),
