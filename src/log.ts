@@ -11,11 +11,27 @@ export type Logger = {
   error(msg: string, fields?: Fields): void;
 };
 
+/** A warning or error repeated within this window is counted, not written (no log storms under load). */
+const REPEAT_WINDOW_MS = 1000;
+
 export function createLogger(level: Level = 'info', write: (line: string) => void = (l) => console.log(l)): Logger {
   const min = rank[level];
+  const recent = new Map<string, { at: number; skipped: number }>();
   const emit = (lvl: Exclude<Level, 'silent'>) => (msg: string, fields?: Fields) => {
     if (rank[lvl] < min) return;
-    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields }));
+    let repeated: number | undefined;
+    if (rank[lvl] >= rank.warn) {
+      const now = Date.now();
+      const r = recent.get(msg);
+      if (r && now - r.at < REPEAT_WINDOW_MS) {
+        r.skipped++;
+        return;
+      }
+      if (r?.skipped) repeated = r.skipped;
+      if (recent.size > 1000) recent.clear();
+      recent.set(msg, { at: now, skipped: 0 });
+    }
+    write(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...fields, ...(repeated ? { repeated } : {}) }));
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

@@ -168,6 +168,9 @@ const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 const MAX_BATCH = 256;
 const MAX_APPENDING = 20_000;
 
+/** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
+const BUSY = new StorageError('too many messages waiting for storage');
+
 type PendingAppend = { roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void };
 
 /** History keeps each message as its event JSON; this reads one back as a Message. */
@@ -336,7 +339,7 @@ export class RedisRoomStore implements RoomStore {
   appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
     // Admission control: past this many messages waiting for Redis, refuse (a clear error upstream)
     // rather than queue without bound.
-    if (this.appending >= MAX_APPENDING) return Promise.reject(new StorageError('too many messages waiting for storage'));
+    if (this.appending >= MAX_APPENDING) return Promise.reject(BUSY);
     this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
