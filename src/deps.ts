@@ -39,7 +39,7 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
   if (url.startsWith('sqlite:')) {
     const { openSqliteStorage } = await import('./storage/sqlite.ts');
     const storage = await openSqliteStorage(url.slice('sqlite:'.length));
-    return { store: new KvRoomStore(storage, 'sqlite'), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
+    return { store: new KvRoomStore(storage), broker: new MemoryBroker(), storage, claimKey: localClaim(storage) };
   }
   const driver = memoryDriver();
   const storage = createStorage({ driver });

@@ -30,10 +30,9 @@ export class KvRoomStore implements RoomStore {
   private locks = new Map<string, Promise<unknown>>();
   private closed = false;
 
-  constructor(
-    private storage: Kv,
-    readonly kind: 'memory' | 'sqlite' = 'sqlite',
-  ) {}
+  readonly kind = 'sqlite';
+
+  constructor(private storage: Kv) {}
 
   /** Runs fn after every earlier call for the same room has finished. */
   private withLock<T>(roomId: string, fn: () => Promise<T>): Promise<T> {

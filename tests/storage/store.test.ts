@@ -59,7 +59,7 @@ const backends: Backend[] = [];
     name: 'sqlite',
     async open() {
       storage = await openSqliteStorage(join(dir, `t${++n}.db`));
-      return new KvRoomStore(storage, 'sqlite');
+      return new KvRoomStore(storage);
     },
     async keysOf(id) {
       return (await storage.getKeys()).filter((k) => k.includes(id));
