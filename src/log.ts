@@ -36,8 +36,3 @@ export function createLogger(level: Level = 'info', write: (line: string) => voi
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
 
-/** Error details safe to log: the class and message of the error, never request data. */
-export function errorFields(err: unknown): Fields {
-  if (err instanceof Error) return { error: err.name, detail: err.message.slice(0, 300) };
-  return { error: String(err).slice(0, 300) };
-}

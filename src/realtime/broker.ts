@@ -5,7 +5,9 @@ export type EventHandler = (roomId: string, event: RoomEvent) => void;
 
 /**
  * Delivery guarantee: every event published for a room reaches the handler of every instance
- * subscribed to that room, once, in the order the broker received them (per publisher connection).
+ * subscribed to that room, once, in the order the broker received them. A room's messages are
+ * published in seq order: the memory and SQLite stores append one at a time and the service
+ * publishes in that order; the Redis store appends and publishes in one script.
  * The memory broker is a loopback; the Redis broker adds the trip between instances. Publishing
  * instances receive their own events through the same handler, so there is one delivery path.
  */

@@ -2,13 +2,7 @@
 import type { Server, ServerWebSocket } from 'bun';
 import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
-import type { MessageEvent, RoomEvent } from './events.ts';
-
-/** How long a message waits for an earlier seq that another instance published a moment later. */
-const GAP_WAIT_MS = 250;
-
-/** next: the seq to deliver next; null until the first socket's history tells where the room is. */
-type Ordering = { next: number | null; held: Map<number, MessageEvent>; timer: ReturnType<typeof setTimeout> | null };
+import type { RoomEvent } from './events.ts';
 
 export type SocketKind = 'live' | 'ws';
 
@@ -51,7 +45,6 @@ type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws
 
 export class Hub {
   private rooms = new Map<string, RoomSockets>();
-  private ordering = new Map<string, Ordering>();
   private server: Server<SocketData> | null = null;
 
   constructor(
@@ -73,7 +66,6 @@ export class Hub {
     if (!room) {
       room = { all: new Set(), catchingUp: new Set(), live: 0, ws: 0, topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws') } };
       this.rooms.set(roomId, room);
-      this.ordering.set(roomId, { next: null, held: new Map(), timer: null });
       await this.broker.subscribe(roomId);
     }
     room.all.add(ws);
@@ -83,18 +75,12 @@ export class Hub {
 
   /** Ends catch-up: sends what arrived meanwhile (minus what history covered) and goes live. */
   ready(ws: Socket, lastSentSeq: number): void {
-    const o = this.ordering.get(ws.data.roomId);
-    if (o && o.next === null) {
-      // The first history read here says where the room stands; what it covered is not sent again.
-      o.next = lastSentSeq + 1;
-      for (const seq of o.held.keys()) if (seq < o.next) o.held.delete(seq);
-      this.release(ws.data.roomId, o);
-    }
+    const room = this.rooms.get(ws.data.roomId);
     const pending = ws.data.pending ?? [];
     ws.data.pending = null;
-    this.rooms.get(ws.data.roomId)?.catchingUp.delete(ws);
+    room?.catchingUp.delete(ws);
     for (const p of pending) if (p.seq === null || p.seq > lastSentSeq) ws.send(p.frame);
-    if (ws.readyState === 1) ws.subscribe(topic(ws.data.roomId, ws.data.kind));
+    if (room && ws.readyState === 1) ws.subscribe(room.topics[ws.data.kind]);
   }
 
   detach(ws: Socket): { lastForToken: boolean } {
@@ -106,9 +92,6 @@ export class Hub {
     const sockets = room.all;
     if (sockets.size === 0) {
       this.rooms.delete(roomId);
-      const o = this.ordering.get(roomId);
-      if (o?.timer) clearTimeout(o.timer);
-      this.ordering.delete(roomId);
       void this.broker.unsubscribe(roomId).catch(() => {});
     }
     for (const other of sockets) if (other.data.tokenHash === tokenHash) return { lastForToken: false };
@@ -122,10 +105,6 @@ export class Hub {
     return out;
   }
 
-  roomIds(): string[] {
-    return [...this.rooms.keys()];
-  }
-
   socketCount(): number {
     let n = 0;
     for (const r of this.rooms.values()) n += r.all.size;
@@ -133,43 +112,10 @@ export class Hub {
   }
 
   /**
-   * Takes an event from the broker. Messages go out in seq order: instances append and publish
-   * separately, so seq 6 can reach Redis before seq 5; a gap waits briefly for the missing one.
+   * Sends an event from the broker to this instance's sockets of the room: rendered once per kind,
+   * not per socket. Messages arrive in seq order (the Broker contract), so they go out as they come.
    */
   deliver(roomId: string, event: RoomEvent): void {
-    if (!this.rooms.has(roomId)) return;
-    if (event.type !== 'message') return this.fanOut(roomId, event);
-    const o = this.ordering.get(roomId)!;
-    if (o.next !== null && event.seq === o.next && o.held.size === 0) {
-      o.next++; // the usual case: the next message, nothing waiting
-      return this.fanOut(roomId, event);
-    }
-    if (o.next !== null && event.seq < o.next) return this.fanOut(roomId, event); // late after a gap gave up: still delivered
-    o.held.set(event.seq, event);
-    this.release(roomId, o);
-  }
-
-  private release(roomId: string, o: Ordering): void {
-    let e: MessageEvent | undefined;
-    while (o.next !== null && (e = o.held.get(o.next))) {
-      o.held.delete(o.next);
-      o.next++;
-      this.fanOut(roomId, e);
-    }
-    if (o.held.size === 0 && o.timer) {
-      clearTimeout(o.timer);
-      o.timer = null;
-    } else if (o.held.size > 0 && !o.timer) {
-      o.timer = setTimeout(() => {
-        o.timer = null;
-        o.next = Math.min(...o.held.keys()); // give up on the gap
-        this.release(roomId, o);
-      }, GAP_WAIT_MS);
-    }
-  }
-
-  /** Sends an event to this instance's sockets of the room: rendered once per kind, not per socket. */
-  private fanOut(roomId: string, event: RoomEvent): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
     const seq = event.type === 'message' ? event.seq : null;

@@ -60,10 +60,6 @@ export class WindowLimiter {
     return !!w && w.resetAt > now && w.count >= this.limit;
   }
 
-  retryAfterSeconds(key: string, now = Date.now()): number {
-    const w = this.hits.get(key);
-    return w ? Math.max(1, Math.ceil((w.resetAt - now) / 1000)) : 1;
-  }
 
   prune(now = Date.now()): void {
     for (const [k, w] of this.hits) if (w.resetAt <= now) this.hits.delete(k);

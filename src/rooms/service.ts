@@ -73,10 +73,6 @@ export class RoomService {
     this.passwordTries = new WindowLimiter(config.PASSWORD_TRIES_PER_MINUTE);
   }
 
-  get store(): RoomStore {
-    return this.deps.store;
-  }
-
   /** Schedules expiry of rooms that already exist and starts the presence sweep. */
   async start(): Promise<void> {
     for (const id of await this.deps.store.listRoomIds()) {
@@ -131,10 +127,16 @@ export class RoomService {
     return { room, ownerToken, owner };
   }
 
-  async get(roomId: string): Promise<Room> {
+  /** The room, or null when it is gone; arms this instance's expiry timer for it. */
+  async find(roomId: string): Promise<Room | null> {
     const room = await this.deps.store.getRoom(roomId);
+    if (room) this.timers.schedule(room);
+    return room;
+  }
+
+  async get(roomId: string): Promise<Room> {
+    const room = await this.find(roomId);
     if (!room) throw new RoomError('not_found');
-    this.timers.schedule(room);
     return room;
   }
 
@@ -282,10 +284,5 @@ export class RoomService {
       }
     }
     this.messageBuckets.prune();
-  }
-
-  /** Stops timers; sockets are closed by the caller (the hub) before this. */
-  async shutdown(): Promise<void> {
-    this.stop();
   }
 }

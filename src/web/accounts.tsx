@@ -7,7 +7,7 @@ import { fieldErrors } from '../rooms/schema.ts';
 import { LoginPage, MePage, RegisterPage } from '../views/account.tsx';
 import { Layout } from '../views/layout.tsx';
 import type { AppEnv } from './env.ts';
-import { clientAddress, jsonError, readBody, siteOrigin, validationError, wantsJson } from './http.ts';
+import { bearerToken, clientAddress, jsonError, readBody, siteOrigin, validationError, wantsJson } from './http.ts';
 
 type Ctx = Context<AppEnv>;
 
@@ -15,9 +15,7 @@ export const SESSION_COOKIE = 'mayfly_session';
 
 /** The account token of a request: the session cookie, or a bearer token where it names an account. */
 export function accountToken(c: Ctx): string | null {
-  const auth = c.req.header('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || null;
-  return getCookie(c, SESSION_COOKIE) ?? null;
+  return bearerToken(c) ?? getCookie(c, SESSION_COOKIE) ?? null;
 }
 
 /** Puts the signed-in account name (from the session cookie) on c.var.account for pages. */

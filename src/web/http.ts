@@ -11,7 +11,7 @@ export function wantsJson(c: Context): boolean {
   if (type.includes('application/json')) return true;
   if (type.includes('form')) return false;
   // Browsers never send a Bearer token: whoever does is an API client (curl -X POST …/leave).
-  if (/^bearer\s/i.test(c.req.header('authorization') ?? '')) return true;
+  if (bearerToken(c) !== null) return true;
   const accept = c.req.header('accept') ?? '';
   return accept.includes('application/json') && !accept.includes('text/html');
 }
@@ -70,10 +70,16 @@ export function clientAddress(c: Context<AppEnv>): string {
 
 const MEMBER_COOKIE = 'mayfly_member';
 
+/** The token of an `Authorization: Bearer …` header, or null. */
+export function bearerToken(c: Context): string | null {
+  const auth = c.req.header('authorization');
+  return auth?.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() || null : null;
+}
+
 /** The member token of a room: Bearer header, ?token= (sockets), or the room's cookie. */
 export function memberToken(c: Context, opts: { query?: boolean } = {}): string | null {
-  const auth = c.req.header('authorization');
-  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim() || null;
+  const bearer = bearerToken(c);
+  if (bearer) return bearer;
   if (opts.query) {
     const t = c.req.query('token');
     if (t) return t;

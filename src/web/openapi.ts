@@ -8,7 +8,7 @@ import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
 import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, Password, PostMessageSchema, Username } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
-import { siteOrigin } from './http.ts';
+import { siteOrigin, wsOrigin } from './http.ts';
 
 type Json = Record<string, unknown>;
 
@@ -336,7 +336,7 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
 /** Realistic example bodies for the docs (swagger-ui would otherwise invent random ones). */
 function examples(origin: string, expiry: number, maxUsers: number) {
   const id = roomIdParam.example;
-  const ws = origin.replace(/^http/, 'ws');
+  const ws = wsOrigin(origin);
   const created = new Date(Date.UTC(2025, 0, 1, 12, 0, 0));
   const at = (s: number) => new Date(created.getTime() + s * 1000).toISOString();
   const base = {

@@ -1,6 +1,7 @@
 // JSON representations of rooms and messages for API clients.
 import type { Room, Message } from '../rooms/types.ts';
 import { messageEvent } from '../realtime/events.ts';
+import { wsOrigin } from './http.ts';
 
 export function roomJson(room: Room, origin: string, users: string[] | null) {
   const base = {
@@ -9,7 +10,7 @@ export function roomJson(room: Room, origin: string, users: string[] | null) {
     expires_at: new Date(room.expiresAt).toISOString(),
     expires_in_seconds: Math.max(0, Math.round((room.expiresAt - Date.now()) / 1000)),
     url: `${origin}/rooms/${room.id}`,
-    ws_url: `${origin.replace(/^http/, 'ws')}/rooms/${room.id}/ws`,
+    ws_url: `${wsOrigin(origin)}/rooms/${room.id}/ws`,
   };
   // A password room shows nothing more to someone who has not joined it.
   if (users === null) return base;

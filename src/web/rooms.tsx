@@ -18,6 +18,7 @@ import {
   siteOrigin,
   validationError,
   wantsJson,
+  wsOrigin,
 } from './http.ts';
 import { accountToken } from './accounts.tsx';
 import { messageJson, roomJson } from './present.ts';
@@ -92,7 +93,7 @@ function roomError(c: Ctx, err: RoomError) {
 /** The room for a browser route, or the 404 page. */
 async function findRoom(c: Ctx, id: string): Promise<Room | null> {
   if (!ROOM_ID.test(id)) return null;
-  return c.var.deps.store.getRoom(id);
+  return c.var.deps.rooms.find(id);
 }
 
 export function roomRoutes() {
@@ -146,7 +147,6 @@ export function roomRoutes() {
     const room = await findRoom(c, id);
     const json = wantsJson(c);
     if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
-    c.var.deps.rooms.get(id).catch(() => {}); // keeps its expiry timer armed on this instance
     const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
     if (json) {
       const showAll = !room.passwordHash || member !== null;
@@ -189,7 +189,7 @@ export function roomRoutes() {
           username: member.identity.username,
           member_id: member.identity.memberId,
           room_id: id,
-          ws_url: `${siteOrigin(c).replace(/^http/, 'ws')}/rooms/${id}/ws?token=${member.token}`,
+          ws_url: `${wsOrigin(siteOrigin(c))}/rooms/${id}/ws?token=${member.token}`,
         });
       }
       setMemberCookie(c, id, member.token, room.expiresAt);

@@ -55,9 +55,7 @@ async function admit(
   const data: SocketData = { kind, roomId, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   try {
-    const room = await deps.store.getRoom(roomId);
-    if (!room) return reject(CLOSE.notFound, 'no such room');
-    await deps.rooms.get(roomId); // arms this instance's expiry timer for the room
+    const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
     let member: Member | null = await deps.rooms.authenticate(roomId, q.token);
     if (member) {
       await deps.rooms.present(roomId, member, 'socket');
