@@ -8,11 +8,20 @@ import { withWireJson, type RoomEvent } from './events.ts';
 /** The pub/sub channel of a room (the Redis store publishes messages on it too). */
 export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:${roomId}`;
 
+/** How long a message waits for an earlier one still on its way before it goes out anyway. */
+const HOLD_MS = 100;
+
+/** A room's message order here: the seq expected next, and messages that overtook it. */
+type Order = { next: number | null; held: Map<number, RoomEvent>; timer: ReturnType<typeof setTimeout> | null };
+
 export class RedisBroker implements Broker {
   readonly kind = 'redis';
   private handlers: EventHandler[] = [];
   private sub: Redis;
   private rooms = new Set<string>();
+  /** Rooms whose subscription Redis has confirmed (and so counts in PUBSUB NUMSUB). */
+  private confirmed = new Set<string>();
+  private orders = new Map<string, Order>();
 
   constructor(
     private pub: Redis,
@@ -23,6 +32,11 @@ export class RedisBroker implements Broker {
     // calls may wait for the connection (offline queue); ioredis re-subscribes after a reconnect.
     this.sub = pub.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
+    // Until Redis confirms the subscriptions again, this instance is not known to be listening.
+    this.sub.on('close', () => this.confirmed.clear());
+    this.sub.on('ready', () => {
+      for (const roomId of this.rooms) void this.confirm(roomId);
+    });
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const roomId = channel.toString().slice(this.prefix.length + 6); // `${prefix}:room:`
       const json = message.toString();
@@ -32,7 +46,7 @@ export class RedisBroker implements Broker {
       } catch {
         return;
       }
-      for (const h of this.handlers) h(roomId, event);
+      this.accept(roomId, event);
     });
   }
 
@@ -47,16 +61,38 @@ export class RedisBroker implements Broker {
   async subscribe(roomId: string): Promise<void> {
     this.rooms.add(roomId);
     try {
-      await this.sub.subscribe(this.channel(roomId));
+      await this.confirm(roomId);
     } catch (err) {
       // ioredis re-subscribes every channel it was asked for when the connection comes back.
       this.log.warn('redis subscribe failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
     }
   }
 
+  private async confirm(roomId: string): Promise<void> {
+    await this.sub.subscribe(this.channel(roomId));
+    if (this.rooms.has(roomId)) this.confirmed.add(roomId);
+  }
+
   async unsubscribe(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
+    this.confirmed.delete(roomId);
+    const order = this.orders.get(roomId);
+    if (order?.timer) clearTimeout(order.timer);
+    this.orders.delete(roomId);
     await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
+  }
+
+  /**
+   * True when Redis has confirmed this instance's subscription to the room: if the channel then has
+   * one subscriber, it is this instance, and the store may deliver its messages here directly.
+   */
+  listening(roomId: string): boolean {
+    return this.confirmed.has(roomId);
+  }
+
+  /** An own message that no other instance needed: handed on here, without the trip through Redis. */
+  deliverOwn(roomId: string, event: RoomEvent): void {
+    this.accept(roomId, event);
   }
 
   async publish(roomId: string, event: RoomEvent): Promise<void> {
@@ -68,7 +104,55 @@ export class RedisBroker implements Broker {
   }
 
   async close(): Promise<void> {
+    for (const order of this.orders.values()) if (order.timer) clearTimeout(order.timer);
+    this.orders.clear();
     this.rooms.clear();
+    this.confirmed.clear();
     this.sub.disconnect();
+  }
+
+  private emit(roomId: string, event: RoomEvent): void {
+    for (const h of this.handlers) h(roomId, event);
+  }
+
+  /**
+   * Messages come in two ways (the echo from Redis, or the store's reply for own messages no one
+   * else needed), so one can overtake an earlier one still on its way: it waits for it, briefly.
+   */
+  private accept(roomId: string, event: RoomEvent): void {
+    if (event.type !== 'message' || !this.rooms.has(roomId)) return this.emit(roomId, event);
+    let order = this.orders.get(roomId);
+    if (!order) this.orders.set(roomId, (order = { next: null, held: new Map(), timer: null }));
+    const seq = event.seq;
+    if (order.next !== null && seq > order.next) {
+      order.held.set(seq, event);
+      order.timer ??= setTimeout(() => this.release(roomId), HOLD_MS);
+      return;
+    }
+    this.emit(roomId, event); // in order, or late after a release: better late than lost
+    if (order.next === null || seq >= order.next) order.next = seq + 1;
+    let next: RoomEvent | undefined;
+    while ((next = order.held.get(order.next))) {
+      order.held.delete(order.next);
+      this.emit(roomId, next);
+      order.next++;
+    }
+    if (order.held.size === 0 && order.timer) {
+      clearTimeout(order.timer);
+      order.timer = null;
+    }
+  }
+
+  /** The missing message did not come in time: what waited goes out, in seq order. */
+  private release(roomId: string): void {
+    const order = this.orders.get(roomId);
+    if (!order) return;
+    order.timer = null;
+    const seqs = [...order.held.keys()].sort((a, b) => a - b);
+    for (const seq of seqs) {
+      this.emit(roomId, order.held.get(seq)!);
+      order.next = seq + 1;
+    }
+    order.held.clear();
   }
 }

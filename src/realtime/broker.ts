@@ -10,6 +10,8 @@ export type EventHandler = (roomId: string, event: RoomEvent) => void;
  * publishes in that order; the Redis store appends and publishes in one script.
  * The memory broker is a loopback; the Redis broker adds the trip between instances. Publishing
  * instances receive their own events through the same handler, so there is one delivery path.
+ * (In Redis mode a room no other instance listens to skips the trip: the store hands the broker
+ * its own messages from the append script's reply, and the broker keeps their seq order.)
  */
 export interface Broker {
   readonly kind: 'memory' | 'redis';

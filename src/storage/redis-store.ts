@@ -125,7 +125,9 @@ return 1
 // Appends a batch of messages (any rooms) and publishes each one's event, in one round trip.
 // KEYS: per message, state and msgs. ARGV: history limit, now, key margin ms, then per message:
 // the message event's JSON without seq (the script splices seq in; history keeps the same JSON)
-// and the channel to publish it on ('' for none).
+// and the channel to publish it on ('' for none; '?channel' when the caller listens on it: if no
+// other instance does, nothing is published and the seq comes back negative, for the caller to
+// deliver the message itself, sparing Redis and every instance the trip).
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
 const APPEND_BATCH = `
@@ -133,6 +135,7 @@ local limit = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local margin = tonumber(ARGV[3])
 local out = {}
+local listeners = {}
 for i = 1, #KEYS / 2 do
   local state = KEYS[2 * i - 1]
   local msgs = KEYS[2 * i]
@@ -147,7 +150,17 @@ for i = 1, #KEYS / 2 do
     local n = redis.call('RPUSH', msgs, json)
     if n == 1 then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
     if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
-    if ARGV[a + 2] ~= '' then redis.call('PUBLISH', ARGV[a + 2], json) end
+    local channel = ARGV[a + 2]
+    if string.byte(channel, 1) == 63 then
+      -- '?channel': the caller listens on it; if it is the only listener it delivers the message itself.
+      channel = string.sub(channel, 2)
+      if listeners[channel] == nil then listeners[channel] = redis.call('PUBSUB', 'NUMSUB', channel)[2] end
+      if listeners[channel] <= 1 then
+        seq = -seq
+        channel = ''
+      end
+    end
+    if channel ~= '' then redis.call('PUBLISH', channel, json) end
     out[i] = seq
   end
 end
@@ -166,7 +179,7 @@ const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
 /** Messages waiting for one script call at most, and waiting for Redis at most (then refused). */
 const MAX_BATCH = 256;
-const MAX_APPENDING = 20_000;
+const MAX_APPENDING = 4096;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
 const BUSY = new StorageError('too many messages waiting for storage');
@@ -191,11 +204,18 @@ export class RedisRoomStore implements RoomStore {
    * codec.event: a message's event as JSON without seq (history keeps that JSON too).
    * codec.channel: when given, appending a message also publishes its event on the room's channel,
    * in the same script; the service then does not publish messages itself.
+   * codec.listening / codec.deliver: when this instance listens on the room's channel and no other
+   * instance does, the message is not published but handed to `deliver` with its event JSON.
    */
   constructor(
     private storage: Storage,
     redis: Redis,
-    private codec: { event: (roomId: string, draft: MessageDraft) => string; channel?: (roomId: string) => string },
+    private codec: {
+      event: (roomId: string, draft: MessageDraft) => string;
+      channel?: (roomId: string) => string;
+      listening?: (roomId: string) => boolean;
+      deliver?: (roomId: string, message: Message, json: string) => void;
+    },
     private prefix = 'mayfly',
   ) {
     this.publishesMessages = !!codec.channel;
@@ -361,16 +381,22 @@ export class RedisRoomStore implements RoomStore {
       const group = batch.filter((a) => a.historyLimit === limit);
       const keys: string[] = [];
       const args: string[] = [String(limit), String(Date.now()), String(KEY_MARGIN_MS)];
+      const { channel, listening, deliver } = this.codec;
       for (const a of group) {
         keys.push(this.stateKey(a.roomId), this.msgsKey(a.roomId));
-        args.push(this.codec.event(a.roomId, a.draft), this.codec.channel?.(a.roomId) ?? '');
+        const ch = channel ? channel(a.roomId) : '';
+        args.push(this.codec.event(a.roomId, a.draft), ch && deliver && listening?.(a.roomId) ? `?${ch}` : ch);
       }
       try {
         const seqs = await this.redis.mayflyAppendBatch(keys.length, ...keys, ...args);
         group.forEach((a, i) => {
+          const seq = Number(seqs[i]);
+          if (!seq) return a.resolve(null);
           const message = a.draft as Message; // the draft becomes the message: no copy per message
-          if (seqs[i]) message.seq = Number(seqs[i]);
-          a.resolve(seqs[i] ? message : null);
+          message.seq = Math.abs(seq);
+          // Not published (no other instance listens): delivered here, with the JSON history keeps.
+          if (seq < 0) deliver!(a.roomId, message, `{"seq":${message.seq},${args[3 + 2 * i]!.slice(1)}`);
+          a.resolve(message);
         });
       } catch (err) {
         for (const a of group) a.reject(new StorageError(err));

@@ -4,7 +4,7 @@ import { createStorage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from '../log.ts';
 import { RedisBroker, roomChannel } from '../realtime/broker-redis.ts';
-import { messageEventJsonWithoutSeq } from '../realtime/events.ts';
+import { messageEvent, messageEventJsonWithoutSeq, withWireJson } from '../realtime/events.ts';
 import { RedisRoomStore } from './redis-store.ts';
 
 export async function openRedis(url: string, log: Logger) {
@@ -31,12 +31,15 @@ export async function openRedis(url: string, log: Logger) {
     down = false;
   });
   await waitReady(redis, 5000).catch(() => log.warn('redis not reachable at start; retrying in the background'));
-  // Messages are appended and published by one script (seq order everywhere, one round trip per batch).
+  // Messages are appended and published by one script (seq order everywhere, one round trip per
+  // batch); a room that only this instance serves gets its messages straight from the reply.
+  const broker = new RedisBroker(redis, log);
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
     channel: (roomId) => roomChannel(roomId),
+    listening: (roomId) => broker.listening(roomId),
+    deliver: (roomId, message, json) => broker.deliverOwn(roomId, withWireJson(messageEvent(roomId, message), json)),
   });
-  const broker = new RedisBroker(redis, log);
   // SET NX: registering a name is atomic across instances (unstorage has no check-and-set).
   const claimKey = async (key: string, value: unknown) => (await redis.set(`mayfly:${key}`, JSON.stringify(value), 'NX')) === 'OK';
   return { store, broker, storage, claimKey };

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { errorEvent, historyEvent } from '../realtime/events.ts';
 import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtime/hub.ts';
 import { RoomError } from '../rooms/errors.ts';
-import { ClientFrame, Username } from '../rooms/schema.ts';
+import { parseClientFrame, Username } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
@@ -126,7 +126,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       } catch {
         return sendError(ws, 'invalid_json', 'That frame is not valid JSON.');
       }
-      const frame = ClientFrame.safeParse(json);
+      const frame = parseClientFrame(json);
       if (!frame.success) {
         const issue = frame.error.issues[0];
         const what = issue?.path.length ? `${issue.path.join('.')}: ${issue.message}` : 'expected {"type":"message","content":"…"} or {"type":"typing"}';

@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { AddressLimits, TokenBuckets, WindowLimiter } from '../../src/rooms/rate-limit.ts';
-import { ClientFrame, Content, createRoomSchema, fieldErrors, JoinSchema, Username } from '../../src/rooms/schema.ts';
+import { ClientFrame, Content, createRoomSchema, fieldErrors, JoinSchema, parseClientFrame, Username } from '../../src/rooms/schema.ts';
+import { messageEvent, messageEventJsonWithoutSeq } from '../../src/realtime/events.ts';
 import { guestName, hashToken } from '../../src/rooms/service.ts';
 import { RoomTimers } from '../../src/rooms/timers.ts';
 
@@ -58,6 +59,48 @@ describe('schemas', () => {
     expect(ClientFrame.parse({ type: 'typing', content: 'draft' })).toEqual({ type: 'typing' });
     expect(ClientFrame.safeParse({ type: 'chat', message: 'x' }).success).toBe(false);
     expect(ClientFrame.safeParse({ content: 'x' }).success).toBe(false);
+  });
+
+  test('the fast frame check agrees with the schema, valid or not', () => {
+    const frames: unknown[] = [
+      { type: 'message', content: 'x' },
+      { type: 'message', content: '  padded  ', headers: { 'HX-Request': 'true' } },
+      { type: 'message', content: '   ' },
+      { type: 'message', content: '' },
+      { type: 'message', content: 'x'.repeat(2000) },
+      { type: 'message', content: 'x'.repeat(2001) },
+      { type: 'message', content: ` ${'x'.repeat(2000)} ` },
+      { type: 'message', content: 'a\u001bb' },
+      { type: 'message', content: 'a\nb\tc' },
+      { type: 'message', content: 'emoji 🦋 and ünïcödé' },
+      { type: 'message', content: 42 },
+      { type: 'message' },
+      { type: 'typing' },
+      { type: 'typing', content: 'draft' },
+      { type: 'chat', message: 'x' },
+      { content: 'x' },
+      null,
+      [],
+      'message',
+      7,
+    ];
+    for (const frame of frames) {
+      const fast = parseClientFrame(frame);
+      const zod = ClientFrame.safeParse(frame);
+      expect(fast.success).toBe(zod.success);
+      if (fast.success && zod.success) expect(fast.data).toEqual(zod.data);
+    }
+  });
+
+  test('a message event written out directly is the JSON of the event without seq', () => {
+    const drafts = [
+      { id: 'abc123', username: 'ann', memberId: 'm1', content: 'hello', timestamp: '2026-11-24T05:00:00.000Z', verified: false },
+      { id: 'x', username: 'zoë "the" \\ one', memberId: 'm2', content: 'quote " backslash \\ newline \n tab \t 🦋 \u2028', timestamp: '2026-11-24T05:00:00.001Z', verified: true },
+    ];
+    for (const d of drafts) {
+      const { seq: _seq, ...expected } = messageEvent('room-1', { ...d, seq: 1 });
+      expect(messageEventJsonWithoutSeq('room-1', d)).toBe(JSON.stringify(expected));
+    }
   });
 });
 

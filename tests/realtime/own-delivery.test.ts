@@ -1,0 +1,107 @@
+// Redis mode: a room only this instance serves gets its messages from the append script's reply,
+// with no PUBLISH; once another instance listens they are published, and the order holds throughout.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import Redis from 'ioredis';
+import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { need } from '../helpers/requirements.ts';
+import { createRoom, joinRoom, startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
+import { connect } from '../helpers/ws.ts';
+import { createLogger } from '../../src/log.ts';
+import { RedisBroker } from '../../src/realtime/broker-redis.ts';
+import { messageEvent } from '../../src/realtime/events.ts';
+
+const hasRedis = need('redis-server');
+
+describe.skipIf(!hasRedis)('own messages in Redis mode', () => {
+  let redis: TestRedis;
+  let probe: Redis;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    probe = new Redis(redis.url);
+    server = await startTestServer({ STORAGE_URL: redis.url });
+  });
+  afterAll(async () => {
+    await server.stop();
+    probe.disconnect();
+    await redis.stop();
+  });
+
+  /** How many PUBLISH commands Redis has run (those inside scripts included). */
+  const publishes = async () => Number(/cmdstat_publish:calls=(\d+)/.exec(await probe.info('commandstats'))?.[1] ?? 0);
+
+  test('published only while another instance listens; seq order and content kept either way', async () => {
+    const room = await createRoom(server.origin);
+    const ann = await joinRoom(server.origin, room.room_id, 'ann');
+    const bob = await joinRoom(server.origin, room.room_id, 'bob');
+    const sa = await connect(`${server.wsOrigin}/rooms/${room.room_id}/ws?token=${ann.token}`);
+    const sb = await connect(`${server.wsOrigin}/rooms/${room.room_id}/ws?token=${bob.token}`);
+    await Promise.all([sa.type('history'), sb.type('history')]);
+
+    const send = async (from: number, to: number) => {
+      for (let i = from; i <= to; i++) (i % 2 ? sa : sb).send({ type: 'message', content: `m${i}` });
+      await waitFor(() => sa.of('message').length >= to && sb.of('message').length >= to, 5000, `${to} messages on both sockets`);
+    };
+
+    // Alone: no PUBLISH at all.
+    let before = await publishes();
+    await send(1, 10);
+    expect((await publishes()) - before).toBe(0);
+
+    // Another instance (here, a bare subscriber) listens: every message is published, once.
+    const other = new Redis(redis.url);
+    const heard: string[] = [];
+    other.on('message', (_channel, json) => heard.push(json));
+    await other.subscribe(`mayfly:room:${room.room_id}`);
+    before = await publishes();
+    await send(11, 20);
+    await waitFor(() => heard.length === 10, 5000, 'the other instance hears 10 messages');
+    expect((await publishes()) - before).toBe(10);
+    expect(heard.map((j) => JSON.parse(j).seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+
+    // Alone again.
+    await other.unsubscribe();
+    other.disconnect();
+    before = await publishes();
+    await send(21, 30);
+    expect((await publishes()) - before).toBe(0);
+
+    const expected = Array.from({ length: 30 }, (_, i) => i + 1);
+    for (const s of [sa, sb]) {
+      expect(s.of('message').map((m) => m.seq)).toEqual(expected);
+      expect(s.of('message').map((m) => m.content)).toEqual(sa.of('message').map((m) => m.content));
+      expect(new Set(s.of('message').map((m) => m.content))).toEqual(new Set(expected.map((i) => `m${i}`)));
+    }
+    // History holds the same events.
+    const history = await fetch(`${server.origin}/rooms/${room.room_id}/messages?limit=100`, { headers: { authorization: `Bearer ${ann.token}` } });
+    expect(((await history.json()) as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq)).toEqual(expected);
+    sa.close();
+    sb.close();
+  });
+
+  test('a message that overtakes an earlier one waits for it, briefly, then goes out anyway', async () => {
+    const pub = new Redis(redis.url);
+    const broker = new RedisBroker(pub, createLogger('silent'));
+    const seen: number[] = [];
+    broker.onEvent((_room, e) => void (e.type === 'message' && seen.push(e.seq)));
+    await broker.subscribe('r1');
+    const own = (seq: number) =>
+      broker.deliverOwn('r1', messageEvent('r1', { seq, id: `i${seq}`, username: 'ann', memberId: 'm', content: 'x', timestamp: new Date().toISOString(), verified: false }));
+    own(1);
+    own(3); // 2 is still on its way
+    expect(seen).toEqual([1]);
+    own(2);
+    expect(seen).toEqual([1, 2, 3]);
+    own(6); // 4 and 5 never come
+    own(5);
+    expect(seen).toEqual([1, 2, 3]);
+    await waitFor(() => seen.length === 5, 1000, 'held messages released');
+    expect(seen).toEqual([1, 2, 3, 5, 6]);
+    own(4); // late: delivered rather than lost
+    own(7);
+    expect(seen).toEqual([1, 2, 3, 5, 6, 4, 7]);
+    await broker.close();
+    pub.disconnect();
+  });
+});
