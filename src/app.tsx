@@ -6,7 +6,7 @@ import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { nanoid } from 'nanoid';
 import type { Deps } from './deps.ts';
-import { StorageError } from './storage/store.ts';
+import { StorageBusyError, StorageError } from './storage/store.ts';
 import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
@@ -99,6 +99,10 @@ export function createApp(deps: Deps) {
     if (err instanceof HTTPException) {
       if (err.status === 403) return jsonError(c, 403, 'forbidden_origin', 'Cross-site form posts are refused.');
       return err.getResponse();
+    }
+    if (err instanceof StorageBusyError) {
+      c.header('Retry-After', '1');
+      return jsonError(c, 503, 'storage_busy', 'Too many messages are waiting for storage; this one was not saved. Try again in a moment.');
     }
     if (err instanceof StorageError) {
       deps.log.warn('storage unavailable', { request_id: c.var.requestId, error: err.message });

@@ -19,6 +19,9 @@ export type SocketData = {
   strikes: number;
   /** When this socket last announced typing (announcements are throttled to one a second). */
   typingAt?: number;
+  /** When this socket was last told storage was busy, and how many messages were refused since. */
+  busyAt?: number;
+  busyRefused?: number;
   /** A refusal decided before the upgrade, sent as a close code once open. */
   reject?: { code: number; reason: string };
 };

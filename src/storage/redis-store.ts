@@ -3,7 +3,7 @@
 import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { StorageError, type HistoryQuery, type RoomStore } from './store.ts';
+import { StorageBusyError, StorageError, type HistoryQuery, type RoomStore } from './store.ts';
 
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
 const KEY_MARGIN_MS = 60_000;
@@ -123,48 +123,55 @@ return 1
 `;
 
 // Appends a batch of messages (any rooms) and publishes each one's event, in one round trip.
-// KEYS: per message, state and msgs. ARGV: history limit, now, key margin ms, then per message:
-// the message event's JSON without seq (the script splices seq in; history keeps the same JSON)
-// and the channel to publish it on ('' for none; '?channel' when the caller listens on it: if no
-// other instance does, nothing is published and the seq comes back negative, for the caller to
-// deliver the message itself, sparing Redis and every instance the trip).
+// ARGV: history limit, now, key margin ms, key prefix, and the batch as one string (one argument,
+// not four per message: encoding thousands of arguments was the client's biggest cost). Each line
+// is `<mode><room id>\t<event JSON without seq>\n` (JSON never holds a raw tab or newline); the
+// script splices the seq in and history keeps that JSON. Modes: 'p' publish on the room's channel;
+// 'l' the caller listens on the channel: if no other instance does, nothing is published and the
+// seq comes back negative, for the caller to deliver the message itself (sparing Redis and every
+// instance the trip). Replies with the seqs joined by commas, 0 for a room that is gone.
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
+// The keys are built here from the room ids, so a batch spans rooms: standalone Redis (README:
+// "Beyond one Redis").
 const APPEND_BATCH = `
 local limit = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local margin = tonumber(ARGV[3])
+local prefix = ARGV[4]
+local batch = ARGV[5]
 local out = {}
 local listeners = {}
-for i = 1, #KEYS / 2 do
-  local state = KEYS[2 * i - 1]
-  local msgs = KEYS[2 * i]
-  local a = 3 + 2 * (i - 1)
+local pos = 1
+while pos < #batch do
+  local tab = string.find(batch, '\\t', pos, true)
+  local nl = string.find(batch, '\\n', tab, true)
+  local mode = string.sub(batch, pos, pos)
+  local room = prefix .. ':room:' .. string.sub(batch, pos + 1, tab - 1)
+  local body = string.sub(batch, tab + 2, nl - 1)
+  pos = nl + 1
+  local state = room .. ':state'
   local exp = redis.call('HGET', state, 'expiresAt')
   if not exp or tonumber(exp) <= now then
-    out[i] = 0
+    out[#out + 1] = 0
   else
     local seq = redis.call('HINCRBY', state, 'seq', 1)
-    local head = '{"seq":' .. seq .. ','
-    local json = head .. string.sub(ARGV[a + 1], 2)
+    local json = '{"seq":' .. seq .. ',' .. body
+    local msgs = room .. ':msgs'
     local n = redis.call('RPUSH', msgs, json)
     if n == 1 then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
     if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
-    local channel = ARGV[a + 2]
-    if string.byte(channel, 1) == 63 then
-      -- '?channel': the caller listens on it; if it is the only listener it delivers the message itself.
-      channel = string.sub(channel, 2)
-      if listeners[channel] == nil then listeners[channel] = redis.call('PUBSUB', 'NUMSUB', channel)[2] end
-      if listeners[channel] <= 1 then
-        seq = -seq
-        channel = ''
-      end
+    local publish = mode == 'p'
+    if mode == 'l' then
+      if listeners[room] == nil then listeners[room] = redis.call('PUBSUB', 'NUMSUB', room)[2] end
+      publish = listeners[room] > 1
+      if not publish then seq = -seq end
     end
-    if channel ~= '' then redis.call('PUBLISH', channel, json) end
-    out[i] = seq
+    if publish then redis.call('PUBLISH', room, json) end
+    out[#out + 1] = seq
   end
 end
-return out
+return table.concat(out, ',')
 `;
 
 type Scripts = {
@@ -172,17 +179,17 @@ type Scripts = {
   mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
-  mayflyAppendBatch(numberOfKeys: number, ...args: string[]): Promise<number[]>;
+  mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string): Promise<string>;
 };
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
 /** Messages waiting for one script call at most, and waiting for Redis at most (then refused). */
 const MAX_BATCH = 256;
-const MAX_APPENDING = 4096;
+export const MAX_APPENDING = 4096;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
-const BUSY = new StorageError('too many messages waiting for storage');
+const BUSY = new StorageBusyError();
 
 type PendingAppend = { roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void };
 
@@ -202,8 +209,8 @@ export class RedisRoomStore implements RoomStore {
 
   /**
    * codec.event: a message's event as JSON without seq (history keeps that JSON too).
-   * codec.channel: when given, appending a message also publishes its event on the room's channel,
-   * in the same script; the service then does not publish messages itself.
+   * codec.publish: appending a message also publishes its event on the room's channel
+   * (`roomChannel`), in the same script; the service then does not publish messages itself.
    * codec.listening / codec.deliver: when this instance listens on the room's channel and no other
    * instance does, the message is not published but handed to `deliver` with its event JSON.
    */
@@ -212,18 +219,18 @@ export class RedisRoomStore implements RoomStore {
     redis: Redis,
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
-      channel?: (roomId: string) => string;
+      publish?: boolean;
       listening?: (roomId: string) => boolean;
       deliver?: (roomId: string, message: Message, json: string) => void;
     },
     private prefix = 'mayfly',
   ) {
-    this.publishesMessages = !!codec.channel;
+    this.publishesMessages = !!codec.publish;
     redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
-    redis.defineCommand('mayflyAppendBatch', { lua: APPEND_BATCH }); // key count given per call
+    redis.defineCommand('mayflyAppendBatch', { numberOfKeys: 0, lua: APPEND_BATCH });
     this.redis = redis as Redis & Scripts;
   }
 
@@ -360,6 +367,8 @@ export class RedisRoomStore implements RoomStore {
     // Admission control: past this many messages waiting for Redis, refuse (a clear error upstream)
     // rather than queue without bound.
     if (this.appending >= MAX_APPENDING) return Promise.reject(BUSY);
+    // The batch is tab- and newline-separated; no room has either in its id.
+    if (roomId.includes('\t') || roomId.includes('\n')) return Promise.resolve(null);
     this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
@@ -379,23 +388,24 @@ export class RedisRoomStore implements RoomStore {
     // One script call per history limit (in practice there is one, from the config).
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
-      const keys: string[] = [];
-      const args: string[] = [String(limit), String(Date.now()), String(KEY_MARGIN_MS)];
-      const { channel, listening, deliver } = this.codec;
+      const { event, publish, listening, deliver } = this.codec;
+      const jsons: string[] = [];
+      let lines = '';
       for (const a of group) {
-        keys.push(this.stateKey(a.roomId), this.msgsKey(a.roomId));
-        const ch = channel ? channel(a.roomId) : '';
-        args.push(this.codec.event(a.roomId, a.draft), ch && deliver && listening?.(a.roomId) ? `?${ch}` : ch);
+        const json = event(a.roomId, a.draft);
+        jsons.push(json);
+        const mode = !publish ? 'n' : deliver && listening?.(a.roomId) ? 'l' : 'p';
+        lines += `${mode}${a.roomId}\t${json}\n`;
       }
       try {
-        const seqs = await this.redis.mayflyAppendBatch(keys.length, ...keys, ...args);
+        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, lines)).split(',');
         group.forEach((a, i) => {
           const seq = Number(seqs[i]);
           if (!seq) return a.resolve(null);
           const message = a.draft as Message; // the draft becomes the message: no copy per message
           message.seq = Math.abs(seq);
           // Not published (no other instance listens): delivered here, with the JSON history keeps.
-          if (seq < 0) deliver!(a.roomId, message, `{"seq":${message.seq},${args[3 + 2 * i]!.slice(1)}`);
+          if (seq < 0) deliver!(a.roomId, message, `{"seq":${message.seq},${jsons[i]!.slice(1)}`);
           a.resolve(message);
         });
       } catch (err) {

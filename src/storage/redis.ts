@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { createStorage } from 'unstorage';
 import redisDriver from 'unstorage/drivers/redis';
 import type { Logger } from '../log.ts';
-import { RedisBroker, roomChannel } from '../realtime/broker-redis.ts';
+import { RedisBroker } from '../realtime/broker-redis.ts';
 import { messageEvent, messageEventJsonWithoutSeq, withWireJson } from '../realtime/events.ts';
 import { RedisRoomStore } from './redis-store.ts';
 
@@ -36,7 +36,7 @@ export async function openRedis(url: string, log: Logger) {
   const broker = new RedisBroker(redis, log);
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
-    channel: (roomId) => roomChannel(roomId),
+    publish: true,
     listening: (roomId) => broker.listening(roomId),
     deliver: (roomId, message, json) => broker.deliverOwn(roomId, withWireJson(messageEvent(roomId, message), json)),
   });

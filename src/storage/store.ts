@@ -65,3 +65,11 @@ export class StorageError extends Error {
     this.name = 'StorageError';
   }
 }
+
+/** Storage is up but has more waiting than it takes: the message was refused, not queued. */
+export class StorageBusyError extends StorageError {
+  constructor() {
+    super('too many messages waiting for storage');
+    this.name = 'StorageBusyError';
+  }
+}

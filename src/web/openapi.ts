@@ -218,7 +218,7 @@ const F = {
   }),
   tooLarge: (bytes: number) => failure(413, `The body is larger than ${bytes} bytes.`, { codes: ['body_too_large'] }),
   gone: (html = true) => failure(404, 'No such room: it never existed, expired or was destroyed.', { codes: ['not_found'], html }),
-  unavailable: failure(503, 'Storage is unreachable; nothing was saved. Try again shortly.', { codes: ['storage_unavailable'] }),
+  unavailable: failure(503, 'Storage is unreachable (`storage_unavailable`), or has more messages waiting than it takes (`storage_busy`, with `Retry-After`); nothing was saved. Try again shortly.', { codes: ['storage_unavailable', 'storage_busy'] }),
 };
 
 const roomIdParam = {

@@ -7,6 +7,7 @@ import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtim
 import { RoomError } from '../rooms/errors.ts';
 import { parseClientFrame, Username } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
+import { StorageBusyError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
@@ -84,6 +85,22 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     else ws.send(renderError(message));
   };
 
+  // Under overload, an error frame per refused message would cost a write each and deepen the
+  // overload: a socket hears of its refused messages at most once a second, with their count.
+  const tellBusy = (ws: Socket) => {
+    const n = ws.data.busyRefused ?? 0;
+    ws.data.busyRefused = 0;
+    ws.data.busyAt = performance.now();
+    if (n === 0 || ws.readyState !== 1) return;
+    sendError(ws, 'storage_busy', `Too many messages are waiting for storage: ${n === 1 ? 'your message was' : `${n} of your messages were`} not sent. Try again in a moment.`);
+  };
+  const refuseBusy = (ws: Socket) => {
+    ws.data.busyRefused = (ws.data.busyRefused ?? 0) + 1;
+    const since = ws.data.busyAt === undefined ? Infinity : performance.now() - ws.data.busyAt;
+    if (since >= 1000) return tellBusy(ws);
+    if (ws.data.busyRefused === 1) setTimeout(() => tellBusy(ws), 1000 - since); // the rest, once the second is up
+  };
+
   return {
     maxPayloadLength: config.MAX_FRAME_BYTES,
     idleTimeout: 120,
@@ -149,6 +166,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
           if (err.code === 'not_found') ws.close(CLOSE.gone, 'room gone');
           return;
         }
+        if (err instanceof StorageBusyError) return refuseBusy(ws);
         log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
         sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.');
       }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './server.ts';
 
-export type TestRedis = { url: string; port: number; stop(): Promise<void>; kill(): void; restart(): Promise<void> };
+export type TestRedis = { url: string; port: number; stop(): Promise<void>; kill(): void; restart(): Promise<void>; pause(): void; resume(): void };
 
 /** persist: keep data across a restart (append-only file), for the outage tests. */
 export async function startRedis(opts: { persist?: boolean } = {}): Promise<TestRedis> {
@@ -32,6 +32,13 @@ export async function startRedis(opts: { persist?: boolean } = {}): Promise<Test
     port,
     kill() {
       proc.kill('SIGKILL');
+    },
+    /** Freezes the server (SIGSTOP): connections stay open, nothing is answered until resume. */
+    pause() {
+      proc.kill('SIGSTOP');
+    },
+    resume() {
+      proc.kill('SIGCONT');
     },
     async restart() {
       await proc.exited;

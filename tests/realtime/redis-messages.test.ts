@@ -1,5 +1,6 @@
-// Redis mode: a room only this instance serves gets its messages from the append script's reply,
-// with no PUBLISH; once another instance listens they are published, and the order holds throughout.
+// Redis mode's message path: a room only this instance serves gets its messages from the append
+// script's reply, with no PUBLISH; once another instance listens they are published, and the order
+// holds throughout. Under overload, refused messages are counted to their senders, not lost silently.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -8,11 +9,12 @@ import { createRoom, joinRoom, startTestServer, waitFor, type TestServer } from 
 import { connect } from '../helpers/ws.ts';
 import { createLogger } from '../../src/log.ts';
 import { RedisBroker } from '../../src/realtime/broker-redis.ts';
+import { MAX_APPENDING } from '../../src/storage/redis-store.ts';
 import { messageEvent } from '../../src/realtime/events.ts';
 
 const hasRedis = need('redis-server');
 
-describe.skipIf(!hasRedis)('own messages in Redis mode', () => {
+describe.skipIf(!hasRedis)('Redis mode message path', () => {
   let redis: TestRedis;
   let probe: Redis;
   let server: TestServer;
@@ -20,7 +22,7 @@ describe.skipIf(!hasRedis)('own messages in Redis mode', () => {
   beforeAll(async () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
-    server = await startTestServer({ STORAGE_URL: redis.url });
+    server = await startTestServer({ STORAGE_URL: redis.url, MESSAGE_RATE: '10000', MESSAGE_BURST: '10000' });
   });
   afterAll(async () => {
     await server.stop();
@@ -103,5 +105,30 @@ describe.skipIf(!hasRedis)('own messages in Redis mode', () => {
     expect(seen).toEqual([1, 2, 3, 5, 6, 4, 7]);
     await broker.close();
     pub.disconnect();
+  });
+
+  test('overload: past the messages waiting for Redis, the rest are refused and their senders told how many', async () => {
+    const room = await createRoom(server.origin);
+    const ann = await joinRoom(server.origin, room.room_id, 'ann');
+    const s = await connect(`${server.wsOrigin}/rooms/${room.room_id}/ws?token=${ann.token}`);
+    await s.type('history');
+    const extra = 50;
+    redis.pause();
+    try {
+      for (let i = 0; i < MAX_APPENDING + extra; i++) s.send({ type: 'message', content: `m${i}` });
+      const refused = () =>
+        s
+          .of('error')
+          .filter((e) => e.code === 'storage_busy')
+          .reduce((n, e) => n + (/(\d+) of your messages/.exec(e.message) ? Number(RegExp.$1) : 1), 0);
+      // The first refusal is told at once, the rest together within a second: few frames, every one counted.
+      await waitFor(() => refused() === extra, 3000, `${extra} refusals reported`);
+      expect(s.of('error').length).toBeLessThanOrEqual(3);
+    } finally {
+      redis.resume();
+    }
+    await waitFor(() => s.of('message').length === MAX_APPENDING, 10000, 'the admitted messages delivered');
+    expect(s.of('message').map((m) => m.seq)).toEqual(Array.from({ length: MAX_APPENDING }, (_, i) => i + 1));
+    s.close();
   });
 });
