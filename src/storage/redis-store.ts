@@ -186,7 +186,7 @@ const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
 /** Messages waiting for one script call at most, and waiting for Redis at most (then refused). */
 const MAX_BATCH = 256;
-export const MAX_APPENDING = 4096;
+export const MAX_APPENDING = 20_000;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
 const BUSY = new StorageBusyError();
@@ -372,8 +372,11 @@ export class RedisRoomStore implements RoomStore {
     this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
-      // Messages that arrive in the same turn of the event loop share one script call.
-      if (this.appends.length === 1) setImmediate(() => void this.flushAppends());
+      // Messages that arrive in the same turn of the event loop share one script call. A full batch
+      // goes at once: under load a turn can take long (timers and immediates wait for the sockets'
+      // I/O), and waiting for it would add that time to every message.
+      if (this.appends.length >= MAX_BATCH) void this.flushAppends();
+      else if (this.appends.length === 1) setImmediate(() => void this.flushAppends());
     });
   }
 

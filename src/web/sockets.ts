@@ -75,6 +75,9 @@ async function admit(
   }
 }
 
+/** How often, at most, a socket is told of messages refused because storage is busy. */
+export const BUSY_NOTICE_MS = 5000;
+
 const memberOf = (ws: Socket): Member => ({ token: '', tokenHash: ws.data.tokenHash, identity: ws.data.identity });
 
 export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
@@ -86,7 +89,8 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   };
 
   // Under overload, an error frame per refused message would cost a write each and deepen the
-  // overload: a socket hears of its refused messages at most once a second, with their count.
+  // overload: a socket hears of its first refused message at once, then of the rest at most every
+  // BUSY_NOTICE_MS, with their count.
   const tellBusy = (ws: Socket) => {
     const n = ws.data.busyRefused ?? 0;
     ws.data.busyRefused = 0;
@@ -97,8 +101,8 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   const refuseBusy = (ws: Socket) => {
     ws.data.busyRefused = (ws.data.busyRefused ?? 0) + 1;
     const since = ws.data.busyAt === undefined ? Infinity : performance.now() - ws.data.busyAt;
-    if (since >= 1000) return tellBusy(ws);
-    if (ws.data.busyRefused === 1) setTimeout(() => tellBusy(ws), 1000 - since); // the rest, once the second is up
+    if (since >= BUSY_NOTICE_MS) return tellBusy(ws);
+    if (ws.data.busyRefused === 1) setTimeout(() => tellBusy(ws), BUSY_NOTICE_MS - since); // the rest, together
   };
 
   return {
