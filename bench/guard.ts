@@ -15,3 +15,17 @@ const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) process.exit(1);
 }, 1000).unref();
+// BENCH_MEMORY_TRACE=<file>: appends a line of memory figures every second (JS heap vs the rest of
+// RSS), to see where a scenario's memory goes.
+const trace = process.env.BENCH_MEMORY_TRACE;
+if (trace) {
+  const { appendFileSync } = await import('node:fs');
+  setInterval(() => {
+    const h = heapStats();
+    const m = process.memoryUsage();
+    const mib = (n: number) => (n / 1048576).toFixed(1);
+    appendFileSync(trace, `${process.pid} rss=${mib(m.rss)} heapSize=${mib(h.heapSize)} heapCapacity=${mib(h.heapCapacity)} extra=${mib(h.extraMemorySize)} objects=${h.objectCount}\n`);
+  }, 1000).unref();
+}
+const gcEvery = Number(process.env.BENCH_GC_EVERY ?? 0);
+if (gcEvery > 0) setInterval(() => Bun.gc(process.env.BENCH_GC_SYNC === '1'), gcEvery).unref();

@@ -1,7 +1,10 @@
 // RoomStore in memory: one entry per room in the unstorage memory driver's own Map, kept as live
-// objects. Every operation runs to completion without awaiting, so it is atomic with no lock, and a
-// message costs no JSON round trip.
+// objects. Every operation runs to completion without awaiting, so it is atomic with no lock. History
+// is kept as event JSON in a byte ring (no object per message to collect); that JSON is also what
+// /ws sockets get, so a message is serialized once.
+import { messageEventJson, messageFromEventJson } from '../realtime/events.ts';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
+import { HistoryRing } from './history-ring.ts';
 import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
 import type { HistoryQuery, RoomStore } from './store.ts';
 
@@ -11,8 +14,8 @@ type Entry = {
   emptySince: number | null;
   seats: Seat[];
   members: Map<string, Identity>;
-  /** The newest messages, oldest first. */
-  messages: Message[];
+  /** The newest messages, oldest first; none until the first one. */
+  history: HistoryRing | null;
 };
 
 /** Every key a room has: one. */
@@ -30,7 +33,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async createRoom(room: Room): Promise<void> {
-    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), messages: [] } satisfies Entry);
+    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), history: null } satisfies Entry);
   }
 
   async getRoom(id: string): Promise<Room | null> {
@@ -94,22 +97,25 @@ export class MemoryRoomStore implements RoomStore {
   async appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null> {
     const e = this.entry(roomId);
     if (!e) return null;
-    const message = draft as Message; // the draft becomes the stored message: no copy per message
+    const message = draft as Message; // the draft becomes the message: no copy per message
     message.seq = ++e.seq;
-    e.messages.push(message);
-    if (e.messages.length > historyLimit) e.messages.splice(0, e.messages.length - historyLimit);
+    if (e.history?.limit !== historyLimit) e.history = resized(e.history, historyLimit);
+    e.history.push(message.seq, messageEventJson(roomId, message));
     return message;
   }
 
   async messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
-    const all = this.entry(roomId)?.messages ?? [];
+    const history = this.entry(roomId)?.history;
+    if (!history) return [];
     let from: number;
     if (query.afterSeq !== undefined) {
-      from = all.findIndex((m) => m.seq > query.afterSeq!);
-      if (from < 0) return [];
+      from = 0;
+      while (from < history.size && history.seq(from) <= query.afterSeq) from++;
     } else if (query.offset !== undefined) from = query.offset;
-    else from = Math.max(0, all.length - query.limit);
-    return all.slice(from, from + query.limit);
+    else from = Math.max(0, history.size - query.limit);
+    const out: Message[] = [];
+    for (let k = from; k < Math.min(history.size, from + query.limit); k++) out.push(messageFromEventJson(history.json(k)));
+    return out;
   }
 
   async ping(): Promise<void> {}
@@ -117,4 +123,11 @@ export class MemoryRoomStore implements RoomStore {
   async close(): Promise<void> {
     for (const k of [...this.map.keys()]) if (k.startsWith('room:')) this.map.delete(k);
   }
+}
+
+/** A history ring for another limit, with the newest entries of the old one. */
+function resized(old: HistoryRing | null, limit: number): HistoryRing {
+  const ring = new HistoryRing(limit);
+  if (old) for (let k = Math.max(0, old.size - limit); k < old.size; k++) ring.push(old.seq(k), old.json(k));
+  return ring;
 }

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { StorageBusyError, StorageError, type HistoryQuery, type RoomStore } from './store.ts';
+import { messageFromEventJson } from '../realtime/events.ts';
 
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
 const KEY_MARGIN_MS = 60_000;
@@ -192,12 +193,6 @@ export const MAX_APPENDING = 20_000;
 const BUSY = new StorageBusyError();
 
 type PendingAppend = { roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void };
-
-/** History keeps each message as its event JSON; this reads one back as a Message. */
-function fromStored(json: string): Message {
-  const e = JSON.parse(json) as { seq: number; id: string; username: string; member_id: string; content: string; timestamp: string; verified: boolean };
-  return { seq: e.seq, id: e.id, username: e.username, memberId: e.member_id, content: e.content, timestamp: e.timestamp, verified: e.verified };
-}
 
 export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
@@ -421,7 +416,7 @@ export class RedisRoomStore implements RoomStore {
 
   messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
     return this.guard(async () => {
-      const all = (await this.redis.lrange(this.msgsKey(roomId), 0, -1)).map(fromStored);
+      const all = (await this.redis.lrange(this.msgsKey(roomId), 0, -1)).map(messageFromEventJson);
       if (all.length === 0) return [];
       let from: number;
       if (query.afterSeq !== undefined) from = all.findIndex((m) => m.seq > query.afterSeq!);

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { need } from '../helpers/requirements.ts';
 import { createRoom, joinRoom, startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
-import { connect } from '../helpers/ws.ts';
+import { connect, type TestSocket } from '../helpers/ws.ts';
 import { createLogger } from '../../src/log.ts';
 import { RedisBroker } from '../../src/realtime/broker-redis.ts';
 import { MAX_APPENDING } from '../../src/storage/redis-store.ts';
@@ -114,7 +114,7 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     const total = MAX_APPENDING + extra;
     // Several senders: each member's rate limit allows a burst of MESSAGE_BURST (10,000).
     const senders = Math.ceil(total / 9000);
-    const sockets = [];
+    const sockets: TestSocket[] = [];
     for (let i = 0; i < senders; i++) {
       const m = await joinRoom(server.origin, room.room_id, `m${i}`);
       const s = await connect(`${server.wsOrigin}/rooms/${room.room_id}/ws?token=${m.token}`);
