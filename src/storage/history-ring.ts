@@ -60,9 +60,12 @@ export class HistoryRing {
     return this.seqs[(this.first + k) % this.limit]!;
   }
 
-  /** Doubles the buffer (8 slots at first, `limit` at most): a quiet room keeps a small one. */
+  /**
+   * 16 slots at first (a quiet room keeps a small buffer), then all `limit` at once: growing step by
+   * step made each busy room allocate again and again, and those allocations set off collections.
+   */
   private grow(): void {
-    const slots = Math.min(this.limit, Math.max(8, (this.buf.length / SLOT) * 2));
+    const slots = this.buf.length === 0 ? Math.min(this.limit, 16) : this.limit;
     const next = new Uint8Array(slots * SLOT);
     next.set(this.buf);
     this.buf = next;
