@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 process.on('SIGUSR2', () => {
   Bun.gc(true);
   const file = process.env.BENCH_HEAP_STATS;
-  if (file) writeFileSync(file, JSON.stringify({ ...heapStats(), memoryUsage: process.memoryUsage() }));
+  if (file) writeFileSync(file.replace('%p', String(process.pid)), JSON.stringify({ ...heapStats(), memoryUsage: process.memoryUsage() }));
 });
 const parent = process.ppid;
 setInterval(() => {

@@ -16,7 +16,7 @@ export type ErrorEvent = Base & { type: 'error'; code: string; message: string }
 const now = () => new Date().toISOString();
 
 export function messageEvent(roomId: string, m: Message): MessageEvent {
-  const event: MessageEvent = {
+  return {
     type: 'message',
     room_id: roomId,
     id: m.id,
@@ -27,19 +27,6 @@ export function messageEvent(roomId: string, m: Message): MessageEvent {
     verified: m.verified,
     timestamp: m.timestamp,
   };
-  const json = messageWire.get(m);
-  if (json !== undefined) wire.set(event, json);
-  return event;
-}
-
-// The JSON a message's event was written as when it was stored: its event goes to /ws sockets as that.
-const messageWire = new WeakMap<Message, string>();
-
-/** A message's event as JSON, seq first (as history keeps it); its event is sent as this JSON too. */
-export function messageEventJson(roomId: string, m: Message): string {
-  const json = `{"seq":${m.seq},${messageEventJsonWithoutSeq(roomId, m).slice(1)}`;
-  messageWire.set(m, json);
-  return json;
 }
 
 /** A stored message event (JSON) back as a Message. */

@@ -1,63 +1,98 @@
-// A room's recent messages in memory, as encoded event JSON in one reused byte buffer: a busy room's
-// history keeps no object per message, so it leaves nothing behind for the garbage collector.
+// A room's recent messages in memory, packed: content and id as UTF-8 in one reused byte buffer,
+// seq and time in typed arrays, authors in a small per-room table. A busy room's history keeps no
+// object per message, so it costs a quarter of the memory and leaves nothing for the collector.
+import type { Message } from '../rooms/types.ts';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Bytes per entry in the shared buffer; a longer entry gets a buffer of its own. */
-const SLOT = 256;
+/** Bytes per message in the shared buffer (id + content); a longer one gets a buffer of its own. */
+const SLOT = 128;
 
-/** The newest `limit` entries (seq + JSON), oldest first. */
+type Author = { username: string; memberId: string; verified: boolean };
+
+/** The newest `limit` messages, oldest first. */
 export class HistoryRing {
-  /** Slot k of the ring is bytes [k·SLOT, (k+1)·SLOT); it grows as the first entries arrive. */
+  /** Slot k holds bytes [k·SLOT, (k+1)·SLOT): `id\ncontent`. 16 slots at first, then `limit`. */
   private buf = new Uint8Array(0);
-  /** Entries that did not fit their slot, by slot. */
+  /** Messages that did not fit their slot, by slot. */
   private big = new Map<number, Uint8Array>();
   private lengths: Int32Array;
   private seqs: Float64Array;
-  /** Slot of the oldest entry, and how many entries are kept. */
+  private times: Float64Array;
+  private authorOf: Int32Array;
+  private authors: Author[] = [];
+  private authorIndex = new Map<string, number>();
+  /** Slot of the oldest message, and how many are kept. */
   private first = 0;
   private count = 0;
 
   constructor(readonly limit: number) {
     this.lengths = new Int32Array(limit);
     this.seqs = new Float64Array(limit);
+    this.times = new Float64Array(limit);
+    this.authorOf = new Int32Array(limit);
   }
 
   get size(): number {
     return this.count;
   }
 
-  push(seq: number, json: string): void {
+  push(m: Message): void {
     let slot: number;
     if (this.count < this.limit) {
       slot = this.count++; // nothing dropped yet, so the oldest is slot 0
       if ((slot + 1) * SLOT > this.buf.length) this.grow();
     } else {
-      slot = this.first; // full: the oldest entry's slot takes the new one
+      slot = this.first; // full: the oldest message's slot takes the new one
       this.first = (this.first + 1) % this.limit;
     }
+    const text = `${m.id}\n${m.content}`; // ids never hold a newline
     const at = slot * SLOT;
-    const r = encoder.encodeInto(json, this.buf.subarray(at, at + SLOT));
-    if (r.read === json.length) {
+    const r = encoder.encodeInto(text, this.buf.subarray(at, at + SLOT));
+    if (r.read === text.length) {
       this.lengths[slot] = r.written;
       if (this.big.size > 0) this.big.delete(slot);
     } else {
       this.lengths[slot] = -1;
-      this.big.set(slot, encoder.encode(json));
+      this.big.set(slot, encoder.encode(text));
     }
-    this.seqs[slot] = seq;
+    this.seqs[slot] = m.seq;
+    this.times[slot] = Date.parse(m.timestamp); // the service's timestamps are toISOString(): exact both ways
+    this.authorOf[slot] = this.author(m);
   }
 
-  /** Entry k (0 = oldest) as JSON. */
-  json(k: number): string {
+  /** Message k (0 = oldest). */
+  get(k: number): Message {
     const slot = (this.first + k) % this.limit;
     const n = this.lengths[slot]!;
-    return decoder.decode(n < 0 ? this.big.get(slot)! : this.buf.subarray(slot * SLOT, slot * SLOT + n));
+    const text = decoder.decode(n < 0 ? this.big.get(slot)! : this.buf.subarray(slot * SLOT, slot * SLOT + n));
+    const cut = text.indexOf('\n');
+    const a = this.authors[this.authorOf[slot]!]!;
+    return {
+      seq: this.seqs[slot]!,
+      id: text.slice(0, cut),
+      content: text.slice(cut + 1),
+      timestamp: new Date(this.times[slot]!).toISOString(),
+      username: a.username,
+      memberId: a.memberId,
+      verified: a.verified,
+    };
   }
 
-  /** Entry k's seq (0 = oldest). */
+  /** Message k's seq (0 = oldest). */
   seq(k: number): number {
     return this.seqs[(this.first + k) % this.limit]!;
+  }
+
+  private author(m: Message): number {
+    const key = `${m.verified ? 1 : 0}${m.memberId}\n${m.username}`;
+    let i = this.authorIndex.get(key);
+    if (i === undefined) {
+      i = this.authors.push({ username: m.username, memberId: m.memberId, verified: m.verified }) - 1;
+      this.authorIndex.set(key, i);
+    }
+    return i;
   }
 
   /**

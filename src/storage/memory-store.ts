@@ -1,8 +1,6 @@
 // RoomStore in memory: one entry per room in the unstorage memory driver's own Map, kept as live
 // objects. Every operation runs to completion without awaiting, so it is atomic with no lock. History
-// is kept as event JSON in a byte ring (no object per message to collect); that JSON is also what
-// /ws sockets get, so a message is serialized once.
-import { messageEventJson, messageFromEventJson } from '../realtime/events.ts';
+// is packed in a ring per room (no object per message for the garbage collector).
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { HistoryRing } from './history-ring.ts';
 import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
@@ -100,7 +98,7 @@ export class MemoryRoomStore implements RoomStore {
     const message = draft as Message; // the draft becomes the message: no copy per message
     message.seq = ++e.seq;
     if (e.history?.limit !== historyLimit) e.history = resized(e.history, historyLimit);
-    e.history.push(message.seq, messageEventJson(roomId, message));
+    e.history.push(message);
     return message;
   }
 
@@ -114,7 +112,7 @@ export class MemoryRoomStore implements RoomStore {
     } else if (query.offset !== undefined) from = query.offset;
     else from = Math.max(0, history.size - query.limit);
     const out: Message[] = [];
-    for (let k = from; k < Math.min(history.size, from + query.limit); k++) out.push(messageFromEventJson(history.json(k)));
+    for (let k = from; k < Math.min(history.size, from + query.limit); k++) out.push(history.get(k));
     return out;
   }
 
@@ -128,6 +126,6 @@ export class MemoryRoomStore implements RoomStore {
 /** A history ring for another limit, with the newest entries of the old one. */
 function resized(old: HistoryRing | null, limit: number): HistoryRing {
   const ring = new HistoryRing(limit);
-  if (old) for (let k = Math.max(0, old.size - limit); k < old.size; k++) ring.push(old.seq(k), old.json(k));
+  if (old) for (let k = Math.max(0, old.size - limit); k < old.size; k++) ring.push(old.get(k));
   return ring;
 }
