@@ -22,6 +22,8 @@ let measuring = false;
 let winStart = 0;
 let winEnd = 0;
 let recvWindow = 0;
+/** Payload bytes of the frames counted in recvWindow. */
+let recvWindowBytes = 0;
 let recvTotal = 0;
 let otherFrames = 0;
 let hist = { ws: new Hist(), live: new Hist() };
@@ -55,6 +57,7 @@ function onFrame(c: WsConn, opcode: number, buf: Buffer, start: number, end: num
     recvTotal++;
     if (measuring && recvUs >= winStart && recvUs < winEnd) {
       recvWindow++;
+      recvWindowBytes += end - start;
       const lat = recvUs - epochUs - v;
       (c.tag as Member).kind === 'live' ? hist.live.add(lat) : hist.ws.add(lat);
       const slot = ((recvUs - winStart) / SLOT_US) | 0;
@@ -178,6 +181,7 @@ async function run(cmd: RunCmd): Promise<RunResult> {
   counts = freshCounts();
   firstError = undefined;
   recvWindow = 0;
+  recvWindowBytes = 0;
   recvTotal = 0;
   otherFrames = 0;
   hist = { ws: new Hist(), live: new Hist() };
@@ -245,6 +249,7 @@ async function run(cmd: RunCmd): Promise<RunResult> {
     sentTotal,
     skipped,
     recvWindow,
+    recvWindowBytes,
     recvTotal,
     expectedTotal,
     otherFrames,

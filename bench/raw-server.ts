@@ -9,8 +9,9 @@ type Data = { room: string };
 
 const port = Number(process.env.PORT ?? 0);
 
-// Experiment knobs (off in the bench): each adds one ingredient of mayfly's message path, to see
-// what it costs on its own. RAW_PAD=<bytes> pads every frame; RAW_EVENT=1 builds a mayfly-like JSON
+// Knobs, each adding one ingredient of mayfly's message path to see what it costs on its own.
+// RAW_PAD=<bytes> pads every frame (the saturation scenario's second reference: frames as large as
+// mayfly's); RAW_EVENT=1 builds a mayfly-like JSON
 // event per message (JSON.parse, id, seq, ISO timestamp, JSON.stringify); RAW_ASYNC=<n> publishes
 // after n awaits, from a handler that returns a promise (as mayfly's does).
 const PAD = Number(process.env.RAW_PAD ?? 0);

@@ -57,6 +57,7 @@ export type RunResult = {
   /** Sends skipped because the client fell behind its schedule or a socket's send queue was full. */
   skipped: number;
   recvWindow: number;
+  recvWindowBytes: number;
   recvTotal: number;
   /** Sends × open members of the sender's room: what should arrive. */
   expectedTotal: number;
