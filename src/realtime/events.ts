@@ -43,10 +43,11 @@ const q = (s: string): string => (NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"$
 /**
  * A message event without its seq, as JSON: the Redis store's script splices the seq in as it
  * appends. Written out directly (the same keys and order as JSON.stringify of messageEvent minus
- * seq): it runs once per message.
+ * seq): it runs once per message. Room, message and member ids (nanoid and counter alphabets) and
+ * the ISO timestamp are mayfly's own and never need escaping; names and content may.
  */
 export function messageEventJsonWithoutSeq(roomId: string, m: Omit<Message, 'seq'>): string {
-  return `{"type":"message","room_id":${q(roomId)},"id":${q(m.id)},"username":${q(m.username)},"member_id":${q(m.memberId)},"content":${q(m.content)},"verified":${m.verified === true},"timestamp":${q(m.timestamp)}}`;
+  return `{"type":"message","room_id":"${roomId}","id":"${m.id}","username":${q(m.username)},"member_id":"${m.memberId}","content":${q(m.content)},"verified":${m.verified === true},"timestamp":"${m.timestamp}"}`;
 }
 
 export function presenceEvent(roomId: string, type: PresenceEvent['type'], username: string, users: string[]): PresenceEvent {

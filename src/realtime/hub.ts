@@ -19,6 +19,8 @@ export type SocketData = {
   strikes: number;
   /** When this socket last announced typing (announcements are throttled to one a second). */
   typingAt?: number;
+  /** The member as the room service takes it, made on the first frame. */
+  member?: { token: string; tokenHash: string; identity: Identity };
   /** When this socket was last told storage was busy, and how many messages were refused since. */
   busyAt?: number;
   busyRefused?: number;
@@ -42,6 +44,7 @@ export const CLOSE = {
 } as const;
 
 const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
+const KINDS: readonly SocketKind[] = ['live', 'ws'];
 
 /** A room's sockets here; those still catching up; how many of each kind (only those get rendered). */
 type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws: number; topics: Record<SocketKind, string> };
@@ -122,7 +125,7 @@ export class Hub {
     const room = this.rooms.get(roomId);
     if (!room) return;
     const seq = event.type === 'message' ? event.seq : null;
-    for (const kind of ['live', 'ws'] as const) {
+    for (const kind of KINDS) {
       if (room[kind] === 0) continue;
       const frame = this.render[kind](event);
       if (frame === null) continue;

@@ -78,7 +78,8 @@ async function admit(
 /** How often, at most, a socket is told of messages refused because storage is busy. */
 export const BUSY_NOTICE_MS = 5000;
 
-const memberOf = (ws: Socket): Member => ({ token: '', tokenHash: ws.data.tokenHash, identity: ws.data.identity });
+/** The socket's member, made once per socket (not per frame). */
+const memberOf = (ws: Socket): Member => (ws.data.member ??= { token: '', tokenHash: ws.data.tokenHash, identity: ws.data.identity });
 
 export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   const { hub, rooms, log, config } = deps;
