@@ -355,7 +355,7 @@ function errorRow(scenario: string, err: unknown): Row {
 }
 
 const loadSpec = (s: LoadSpec): LoadSpec => (MEASURE_MS ? { ...s, measureMs: MEASURE_MS } : s);
-let heavyMayfly: { r: LoadResult; step: Step } | null = null;
+let heavyMayfly: { r: LoadResult; step: Step; rawP99: number } | null = null;
 let heavyRaw: { r: LoadResult; step: Step } | null = null;
 
 async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void> {
@@ -380,7 +380,7 @@ async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void
     targets.push({ scenario: title, target: 'p99 ≤ 2 ms', measured: `p99 ${p99.toFixed(2)} ms (raw ${rawP99.toFixed(2)} ms), ${errors} errors`, pass: p99 <= 2 && errors === 0 });
   }
   if (which === 'heavy') {
-    heavyMayfly = { r: m, step: ms0 };
+    heavyMayfly = { r: m, step: ms0, rawP99: rs0.hist.quantile(0.99) / 1000 };
     heavyRaw = { r: r, step: rs0 };
     const d = ms0.delivered / rs0.delivered;
     targets.push({ scenario: title, target: 'delivers ≥ 97% of raw', measured: `${pct(d)} (${fmt(ms0.delivered)} vs ${fmt(rs0.delivered)}/s)`, pass: d >= 0.97 });
@@ -646,7 +646,10 @@ async function scenarioRedis(): Promise<void> {
   targets.push({
     scenario: title,
     target: 'Redis delivers ≥ 90% of memory mode, p99 ≤ 50 ms',
-    measured: ratio === null ? `p99 ${p99.toFixed(1)} ms (memory mode not run)` : `${pct(ratio)} of memory mode, p99 ${p99.toFixed(1)} ms`,
+    measured:
+      ratio === null || !heavyMayfly
+        ? `p99 ${p99.toFixed(1)} ms (memory mode not run)`
+        : `${pct(ratio)} of memory mode, p99 ${p99.toFixed(1)} ms (under the same load (2): memory mode ${(heavyMayfly.step.hist.quantile(0.99) / 1000).toFixed(1)} ms, raw Bun ${heavyMayfly.rawP99.toFixed(1)} ms)`,
     pass: ratio === null ? null : ratio >= 0.9 && p99 <= 50,
   });
 }
