@@ -1,10 +1,11 @@
 // Preloaded (bun --preload) into the server processes the bench starts, mayfly and raw alike:
 // - SIGUSR2 runs a full garbage collection, so idle memory is measured without garbage; with
-//   BENCH_HEAP_STATS=<file> set it also writes bun:jsc heapStats() there (object counts by type);
+//   BENCH_HEAP_STATS=<file> set it also writes bun:jsc heapStats() there (object counts by type;
+//   `%p` in the name becomes the pid); BENCH_MEMORY_TRACE=<file> appends memory figures every second;
 // - the process exits when the bench that started it is gone (no orphaned servers after a crash).
 // It does nothing else; the code under test is unchanged.
 import { heapStats } from 'bun:jsc';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 
 process.on('SIGUSR2', () => {
   Bun.gc(true);
@@ -19,7 +20,6 @@ setInterval(() => {
 // RSS), to see where a scenario's memory goes.
 const trace = process.env.BENCH_MEMORY_TRACE;
 if (trace) {
-  const { appendFileSync } = await import('node:fs');
   setInterval(() => {
     const h = heapStats();
     const m = process.memoryUsage();
@@ -27,5 +27,3 @@ if (trace) {
     appendFileSync(trace, `${process.pid} rss=${mib(m.rss)} heapSize=${mib(h.heapSize)} heapCapacity=${mib(h.heapCapacity)} extra=${mib(h.extraMemorySize)} objects=${h.objectCount}\n`);
   }, 1000).unref();
 }
-const gcEvery = Number(process.env.BENCH_GC_EVERY ?? 0);
-if (gcEvery > 0) setInterval(() => Bun.gc(process.env.BENCH_GC_SYNC === '1'), gcEvery).unref();

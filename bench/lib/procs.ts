@@ -65,8 +65,7 @@ export async function startServer(kind: 'mayfly' | 'raw', opts: ServerOptions = 
   const port = await freePort();
   const prof = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, '--cpu-prof-md'] : [];
   const entry = kind === 'mayfly' ? 'src/index.ts' : 'bench/raw-server.ts';
-  const extraFlags = kind === 'mayfly' && process.env.BENCH_MAYFLY_FLAGS ? process.env.BENCH_MAYFLY_FLAGS.split(' ') : [];
-  const proc = spawnRaised([BUN, ...extraFlags, '--preload', './bench/guard.ts', ...prof, entry], {
+  const proc = spawnRaised([BUN, '--preload', './bench/guard.ts', ...prof, entry], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env },
     stdout: 'pipe',
     stderr: 'pipe',
