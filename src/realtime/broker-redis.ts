@@ -1,6 +1,8 @@
 // Redis pub/sub Broker: one channel per room; an instance subscribes to the rooms it has sockets in.
 import type Redis from 'ioredis';
+import { nanoid } from 'nanoid';
 import type { Logger } from '../log.ts';
+import { roomKeys } from '../storage/redis-store.ts';
 import { StorageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
 import { withWireJson, type RoomEvent } from './events.ts';
@@ -11,15 +13,27 @@ export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:roo
 /** How long a message waits for an earlier one still on its way before it goes out anyway. */
 const HOLD_MS = 100;
 
+// Joins the room's listeners set, with the room's own expiry; nothing for a room that is gone.
+// KEYS: listeners, state. ARGV: instance id.
+const LISTEN = `
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl <= 0 then return 0 end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ttl)
+return 1
+`;
+
 /** A room's message order here: the seq expected next, and messages that overtook it. */
 type Order = { next: number | null; held: Map<number, RoomEvent>; timer: ReturnType<typeof setTimeout> | null };
 
 export class RedisBroker implements Broker {
   readonly kind = 'redis';
+  /** This instance, in the listeners sets of the rooms it serves. */
+  readonly instanceId = nanoid(12);
   private handlers: EventHandler[] = [];
   private sub: Redis;
   private rooms = new Set<string>();
-  /** Rooms whose subscription Redis has confirmed (and so counts in PUBSUB NUMSUB). */
+  /** Rooms whose subscription Redis has confirmed and whose listeners set holds this instance. */
   private confirmed = new Set<string>();
   private orders = new Map<string, Order>();
 
@@ -31,6 +45,7 @@ export class RedisBroker implements Broker {
     // A subscribed connection can do nothing else, so it is a second connection. Its subscribe
     // calls may wait for the connection (offline queue); ioredis re-subscribes after a reconnect.
     this.sub = pub.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    pub.defineCommand('mayflyListen', { numberOfKeys: 2, lua: LISTEN });
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
     // Until Redis confirms the subscriptions again, this instance is not known to be listening.
     this.sub.on('close', () => this.confirmed.clear());
@@ -68,23 +83,31 @@ export class RedisBroker implements Broker {
     }
   }
 
+  /** Subscribes, then (once Redis confirms) joins the room's listeners set. */
   private async confirm(roomId: string): Promise<void> {
     await this.sub.subscribe(this.channel(roomId));
-    if (this.rooms.has(roomId)) this.confirmed.add(roomId);
+    if (!this.rooms.has(roomId)) return;
+    const key = roomKeys(this.prefix, roomId);
+    const joined = await (this.pub as Redis & { mayflyListen(l: string, s: string, id: string): Promise<number> })
+      .mayflyListen(key.listeners, key.state, this.instanceId)
+      .catch(() => 0);
+    if (joined && this.rooms.has(roomId)) this.confirmed.add(roomId);
   }
 
+  /** Leaves the room's listeners set first, then unsubscribes (the reverse order of `confirm`). */
   async unsubscribe(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
-    this.confirmed.delete(roomId);
+    const listed = this.confirmed.delete(roomId);
     const order = this.orders.get(roomId);
     if (order?.timer) clearTimeout(order.timer);
     this.orders.delete(roomId);
-    await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
+    if (listed) await this.pub.srem(roomKeys(this.prefix, roomId).listeners, this.instanceId).catch(() => {});
+    if (!this.rooms.has(roomId)) await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
   }
 
   /**
-   * True when Redis has confirmed this instance's subscription to the room: if the channel then has
-   * one subscriber, it is this instance, and the store may deliver its messages here directly.
+   * True when this instance is subscribed to the room and in its listeners set: if the set holds
+   * only this instance, the store may deliver the room's messages here directly.
    */
   listening(roomId: string): boolean {
     return this.confirmed.has(roomId);
@@ -106,6 +129,8 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     for (const order of this.orders.values()) if (order.timer) clearTimeout(order.timer);
     this.orders.clear();
+    // Leave the listeners sets (best effort: a crashed instance's entries only make others publish).
+    await Promise.all([...this.confirmed].map((roomId) => this.pub.srem(roomKeys(this.prefix, roomId).listeners, this.instanceId).catch(() => {})));
     this.rooms.clear();
     this.confirmed.clear();
     this.sub.disconnect();

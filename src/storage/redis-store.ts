@@ -9,12 +9,15 @@ import { messageFromEventJson } from '../realtime/events.ts';
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
 const KEY_MARGIN_MS = 60_000;
 
-const k = (prefix: string, id: string) => ({
+export const roomKeys = (prefix: string, id: string) => ({
   state: `${prefix}:room:${id}:state`,
   seats: `${prefix}:room:${id}:seats`,
   members: `${prefix}:room:${id}:members`,
   msgs: `${prefix}:room:${id}:msgs`,
+  /** The instances listening on the room's channel (see RedisBroker). */
+  listeners: `${prefix}:room:${id}:listeners`,
 });
+const k = roomKeys;
 
 // Shared Lua: the live seats of a room (lease not run out), in order of arrival.
 const LIVE_SEATS = `
@@ -130,7 +133,10 @@ return 1
 // script splices the seq in and history keeps that JSON. Modes: 'p' publish on the room's channel;
 // 'l' the caller listens on the channel: if no other instance does, nothing is published and the
 // seq comes back negative, for the caller to deliver the message itself (sparing Redis and every
-// instance the trip). Replies with the seqs joined by commas, 0 for a room that is gone.
+// instance the trip). Whether another instance listens is read from the room's listeners set,
+// which instances join after their subscription is confirmed and leave before they unsubscribe,
+// over this same connection: so the set never misses a listener for a script that runs after it.
+// ARGV[6] is the caller's instance id. Replies with the seqs joined by commas, 0 for a room that is gone.
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
 // The keys are built here from the room ids, so a batch spans rooms: standalone Redis (README:
@@ -141,8 +147,9 @@ local now = tonumber(ARGV[2])
 local margin = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local batch = ARGV[5]
+local me = ARGV[6]
 local out = {}
-local listeners = {}
+local alone = {}
 local pos = 1
 while pos < #batch do
   local tab = string.find(batch, '\\t', pos, true)
@@ -164,9 +171,12 @@ while pos < #batch do
     if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
     local publish = mode == 'p'
     if mode == 'l' then
-      if listeners[room] == nil then listeners[room] = redis.call('PUBSUB', 'NUMSUB', room)[2] end
-      publish = listeners[room] > 1
-      if not publish then seq = -seq end
+      if alone[room] == nil then
+        local set = room .. ':listeners'
+        alone[room] = redis.call('SCARD', set) == 1 and redis.call('SISMEMBER', set, me) == 1
+      end
+      publish = not alone[room]
+      if alone[room] then seq = -seq end
     end
     if publish then redis.call('PUBLISH', room, json) end
     out[#out + 1] = seq
@@ -180,7 +190,7 @@ type Scripts = {
   mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
-  mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string): Promise<string>;
+  mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string, instance: string): Promise<string>;
 };
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
@@ -206,8 +216,9 @@ export class RedisRoomStore implements RoomStore {
    * codec.event: a message's event as JSON without seq (history keeps that JSON too).
    * codec.publish: appending a message also publishes its event on the room's channel
    * (`roomChannel`), in the same script; the service then does not publish messages itself.
-   * codec.listening / codec.deliver: when this instance listens on the room's channel and no other
-   * instance does, the message is not published but handed to `deliver` with its event JSON.
+   * codec.listening / codec.deliver: when this instance (codec.instance) listens on the room's
+   * channel and no other instance does, the message is not published but handed to `deliver` with
+   * its event JSON.
    */
   constructor(
     private storage: Storage,
@@ -215,6 +226,7 @@ export class RedisRoomStore implements RoomStore {
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
       publish?: boolean;
+      instance?: string;
       listening?: (roomId: string) => boolean;
       deliver?: (roomId: string, message: Message, json: string) => void;
     },
@@ -268,7 +280,7 @@ export class RedisRoomStore implements RoomStore {
   deleteRoom(id: string): Promise<boolean> {
     return this.guard(async () => {
       const key = this.keys(id);
-      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs);
+      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs, key.listeners);
       return removed > 0;
     });
   }
@@ -386,17 +398,17 @@ export class RedisRoomStore implements RoomStore {
     // One script call per history limit (in practice there is one, from the config).
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
-      const { event, publish, listening, deliver } = this.codec;
+      const { event, publish, listening, deliver, instance = '' } = this.codec;
       const jsons: string[] = [];
       let lines = '';
       for (const a of group) {
         const json = event(a.roomId, a.draft);
         jsons.push(json);
-        const mode = !publish ? 'n' : deliver && listening?.(a.roomId) ? 'l' : 'p';
+        const mode = !publish ? 'n' : instance && deliver && listening?.(a.roomId) ? 'l' : 'p';
         lines += `${mode}${a.roomId}\t${json}\n`;
       }
       try {
-        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, lines)).split(',');
+        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, lines, instance)).split(',');
         group.forEach((a, i) => {
           const seq = Number(seqs[i]);
           if (!seq) return a.resolve(null);

@@ -37,6 +37,7 @@ export async function openRedis(url: string, log: Logger) {
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
     publish: true,
+    instance: broker.instanceId,
     listening: (roomId) => broker.listening(roomId),
     deliver: (roomId, message, json) => broker.deliverOwn(roomId, withWireJson(messageEvent(roomId, message), json)),
   });

@@ -1,6 +1,6 @@
 // Redis mode's message path: a room only this instance serves gets its messages from the append
-// script's reply, with no PUBLISH; once another instance listens they are published, and the order
-// holds throughout. Under overload, refused messages are counted to their senders, not lost silently.
+// script's reply, with no PUBLISH; once another instance listens (in the room's listeners set) they
+// are published, and the order holds throughout. Under overload, refused messages are counted to their senders, not lost silently.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import Redis from 'ioredis';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
@@ -47,25 +47,30 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
       await waitFor(() => sa.of('message').length >= to && sb.of('message').length >= to, 5000, `${to} messages on both sockets`);
     };
 
-    // Alone: no PUBLISH at all.
+    // Alone: no PUBLISH at all. The room's listeners set holds this instance, expiring with the room.
+    const listeners = `mayfly:room:${room.room_id}:listeners`;
+    expect(await probe.smembers(listeners)).toEqual([server.deps.broker.kind === 'redis' ? (server.deps.broker as RedisBroker).instanceId : '']);
+    expect(await probe.pttl(listeners)).toBeGreaterThan(0);
     let before = await publishes();
     await send(1, 10);
     expect((await publishes()) - before).toBe(0);
 
-    // Another instance (here, a bare subscriber) listens: every message is published, once.
-    const other = new Redis(redis.url);
-    const heard: string[] = [];
-    other.on('message', (_channel, json) => heard.push(json));
-    await other.subscribe(`mayfly:room:${room.room_id}`);
+    // Another instance (its broker, on a connection of its own) listens: every message is published, once.
+    const otherConn = new Redis(redis.url);
+    const other = new RedisBroker(otherConn, createLogger('silent'));
+    const heard: number[] = [];
+    other.onEvent((_room, e) => void (e.type === 'message' && heard.push(e.seq)));
+    await other.subscribe(room.room_id);
     before = await publishes();
     await send(11, 20);
     await waitFor(() => heard.length === 10, 5000, 'the other instance hears 10 messages');
     expect((await publishes()) - before).toBe(10);
-    expect(heard.map((j) => JSON.parse(j).seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
+    expect(heard).toEqual(Array.from({ length: 10 }, (_, i) => i + 11));
 
     // Alone again.
-    await other.unsubscribe();
-    other.disconnect();
+    await other.unsubscribe(room.room_id);
+    await other.close();
+    otherConn.disconnect();
     before = await publishes();
     await send(21, 30);
     expect((await publishes()) - before).toBe(0);
@@ -76,6 +81,7 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
       expect(s.of('message').map((m) => m.content)).toEqual(sa.of('message').map((m) => m.content));
       expect(new Set(s.of('message').map((m) => m.content))).toEqual(new Set(expected.map((i) => `m${i}`)));
     }
+    expect(await probe.smembers(listeners)).toHaveLength(1); // the other instance left it
     // History holds the same events.
     const history = await fetch(`${server.origin}/rooms/${room.room_id}/messages?limit=100`, { headers: { authorization: `Bearer ${ann.token}` } });
     expect(((await history.json()) as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq)).toEqual(expected);
