@@ -13,27 +13,41 @@ export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:roo
 /** How long a message waits for an earlier one still on its way before it goes out anyway. */
 const HOLD_MS = 100;
 
-// Joins the room's listeners set, with the room's own expiry; nothing for a room that is gone.
-// KEYS: listeners, state. ARGV: instance id.
+// The room state's `listeners` field: the instances listening on its channel, comma-separated.
+// The append script reads it to know whether anyone else needs a room's messages. KEYS: state.
+// ARGV: instance id. Nothing for a room that is gone.
 const LISTEN = `
-local ttl = redis.call('PTTL', KEYS[2])
-if ttl <= 0 then return 0 end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ttl)
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local list = redis.call('HGET', KEYS[1], 'listeners')
+if not list or list == '' then list = ARGV[1]
+elseif string.find(',' .. list .. ',', ',' .. ARGV[1] .. ',', 1, true) == nil then list = list .. ',' .. ARGV[1]
+else return 1 end
+redis.call('HSET', KEYS[1], 'listeners', list)
 return 1
 `;
+const UNLISTEN = `
+local list = redis.call('HGET', KEYS[1], 'listeners')
+if not list then return 0 end
+local kept = {}
+for id in string.gmatch(list, '[^,]+') do
+  if id ~= ARGV[1] then kept[#kept + 1] = id end
+end
+redis.call('HSET', KEYS[1], 'listeners', table.concat(kept, ','))
+return 1
+`;
+type ListenCommands = { mayflyListen(state: string, id: string): Promise<number>; mayflyUnlisten(state: string, id: string): Promise<number> };
 
 /** A room's message order here: the seq expected next, and messages that overtook it. */
 type Order = { next: number | null; held: Map<number, RoomEvent>; timer: ReturnType<typeof setTimeout> | null };
 
 export class RedisBroker implements Broker {
   readonly kind = 'redis';
-  /** This instance, in the listeners sets of the rooms it serves. */
+  /** This instance, among the listeners of the rooms it serves. */
   readonly instanceId = nanoid(12);
   private handlers: EventHandler[] = [];
   private sub: Redis;
   private rooms = new Set<string>();
-  /** Rooms whose subscription Redis has confirmed and whose listeners set holds this instance. */
+  /** Rooms whose subscription Redis has confirmed and whose `listeners` field names this instance. */
   private confirmed = new Set<string>();
   private orders = new Map<string, Order>();
 
@@ -45,7 +59,8 @@ export class RedisBroker implements Broker {
     // A subscribed connection can do nothing else, so it is a second connection. Its subscribe
     // calls may wait for the connection (offline queue); ioredis re-subscribes after a reconnect.
     this.sub = pub.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
-    pub.defineCommand('mayflyListen', { numberOfKeys: 2, lua: LISTEN });
+    pub.defineCommand('mayflyListen', { numberOfKeys: 1, lua: LISTEN });
+    pub.defineCommand('mayflyUnlisten', { numberOfKeys: 1, lua: UNLISTEN });
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
     // Until Redis confirms the subscriptions again, this instance is not known to be listening.
     this.sub.on('close', () => this.confirmed.clear());
@@ -63,6 +78,10 @@ export class RedisBroker implements Broker {
       }
       this.accept(roomId, event);
     });
+  }
+
+  private get commands(): ListenCommands {
+    return this.pub as unknown as ListenCommands;
   }
 
   private channel(roomId: string) {
@@ -83,31 +102,28 @@ export class RedisBroker implements Broker {
     }
   }
 
-  /** Subscribes, then (once Redis confirms) joins the room's listeners set. */
+  /** Subscribes, then (once Redis confirms) joins the room's listeners. */
   private async confirm(roomId: string): Promise<void> {
     await this.sub.subscribe(this.channel(roomId));
     if (!this.rooms.has(roomId)) return;
-    const key = roomKeys(this.prefix, roomId);
-    const joined = await (this.pub as Redis & { mayflyListen(l: string, s: string, id: string): Promise<number> })
-      .mayflyListen(key.listeners, key.state, this.instanceId)
-      .catch(() => 0);
+    const joined = await this.commands.mayflyListen(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => 0);
     if (joined && this.rooms.has(roomId)) this.confirmed.add(roomId);
   }
 
-  /** Leaves the room's listeners set first, then unsubscribes (the reverse order of `confirm`). */
+  /** Leaves the room's listeners first, then unsubscribes (the reverse order of `confirm`). */
   async unsubscribe(roomId: string): Promise<void> {
     this.rooms.delete(roomId);
     const listed = this.confirmed.delete(roomId);
     const order = this.orders.get(roomId);
     if (order?.timer) clearTimeout(order.timer);
     this.orders.delete(roomId);
-    if (listed) await this.pub.srem(roomKeys(this.prefix, roomId).listeners, this.instanceId).catch(() => {});
+    if (listed) await this.commands.mayflyUnlisten(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => {});
     if (!this.rooms.has(roomId)) await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
   }
 
   /**
-   * True when this instance is subscribed to the room and in its listeners set: if the set holds
-   * only this instance, the store may deliver the room's messages here directly.
+   * True when this instance is subscribed to the room and among its listeners: if it is the only
+   * one, the store may deliver the room's messages here directly.
    */
   listening(roomId: string): boolean {
     return this.confirmed.has(roomId);
@@ -129,8 +145,8 @@ export class RedisBroker implements Broker {
   async close(): Promise<void> {
     for (const order of this.orders.values()) if (order.timer) clearTimeout(order.timer);
     this.orders.clear();
-    // Leave the listeners sets (best effort: a crashed instance's entries only make others publish).
-    await Promise.all([...this.confirmed].map((roomId) => this.pub.srem(roomKeys(this.prefix, roomId).listeners, this.instanceId).catch(() => {})));
+    // Leave the rooms' listeners (best effort: a crashed instance's entry only makes others publish).
+    await Promise.all([...this.confirmed].map((roomId) => this.commands.mayflyUnlisten(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => {})));
     this.rooms.clear();
     this.confirmed.clear();
     this.sub.disconnect();

@@ -14,8 +14,6 @@ export const roomKeys = (prefix: string, id: string) => ({
   seats: `${prefix}:room:${id}:seats`,
   members: `${prefix}:room:${id}:members`,
   msgs: `${prefix}:room:${id}:msgs`,
-  /** The instances listening on the room's channel (see RedisBroker). */
-  listeners: `${prefix}:room:${id}:listeners`,
 });
 const k = roomKeys;
 
@@ -133,10 +131,10 @@ return 1
 // script splices the seq in and history keeps that JSON. Modes: 'p' publish on the room's channel;
 // 'l' the caller listens on the channel: if no other instance does, nothing is published and the
 // seq comes back negative, for the caller to deliver the message itself (sparing Redis and every
-// instance the trip). Whether another instance listens is read from the room's listeners set,
-// which instances join after their subscription is confirmed and leave before they unsubscribe,
-// over this same connection: so the set never misses a listener for a script that runs after it.
-// ARGV[6] is the caller's instance id. Replies with the seqs joined by commas, 0 for a room that is gone.
+// instance the trip). Who listens is read from the room's `listeners` field (instance ids, comma-
+// separated), which instances join after their subscription is confirmed and leave before they
+// unsubscribe, over this same connection: so it never misses a listener for a script that runs
+// after it. ARGV[6] is the caller's instance id. Replies with the seqs joined by commas, 0 for a room that is gone.
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
 // The keys are built here from the room ids, so a batch spans rooms: standalone Redis (README:
@@ -149,7 +147,6 @@ local prefix = ARGV[4]
 local batch = ARGV[5]
 local me = ARGV[6]
 local out = {}
-local alone = {}
 local pos = 1
 while pos < #batch do
   local tab = string.find(batch, '\\t', pos, true)
@@ -159,7 +156,8 @@ while pos < #batch do
   local body = string.sub(batch, tab + 2, nl - 1)
   pos = nl + 1
   local state = room .. ':state'
-  local exp = redis.call('HGET', state, 'expiresAt')
+  local fields = redis.call('HMGET', state, 'expiresAt', 'listeners')
+  local exp = fields[1]
   if not exp or tonumber(exp) <= now then
     out[#out + 1] = 0
   else
@@ -171,12 +169,8 @@ while pos < #batch do
     if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
     local publish = mode == 'p'
     if mode == 'l' then
-      if alone[room] == nil then
-        local set = room .. ':listeners'
-        alone[room] = redis.call('SCARD', set) == 1 and redis.call('SISMEMBER', set, me) == 1
-      end
-      publish = not alone[room]
-      if alone[room] then seq = -seq end
+      publish = fields[2] ~= me
+      if not publish then seq = -seq end
     end
     if publish then redis.call('PUBLISH', room, json) end
     out[#out + 1] = seq
@@ -280,7 +274,7 @@ export class RedisRoomStore implements RoomStore {
   deleteRoom(id: string): Promise<boolean> {
     return this.guard(async () => {
       const key = this.keys(id);
-      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs, key.listeners);
+      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs);
       return removed > 0;
     });
   }

@@ -47,10 +47,10 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
       await waitFor(() => sa.of('message').length >= to && sb.of('message').length >= to, 5000, `${to} messages on both sockets`);
     };
 
-    // Alone: no PUBLISH at all. The room's listeners set holds this instance, expiring with the room.
-    const listeners = `mayfly:room:${room.room_id}:listeners`;
-    expect(await probe.smembers(listeners)).toEqual([server.deps.broker.kind === 'redis' ? (server.deps.broker as RedisBroker).instanceId : '']);
-    expect(await probe.pttl(listeners)).toBeGreaterThan(0);
+    // Alone: no PUBLISH at all. The room's state names this instance as its only listener.
+    const state = `mayfly:room:${room.room_id}:state`;
+    const me = (server.deps.broker as RedisBroker).instanceId;
+    expect(await probe.hget(state, 'listeners')).toBe(me);
     let before = await publishes();
     await send(1, 10);
     expect((await publishes()) - before).toBe(0);
@@ -62,6 +62,7 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     other.onEvent((_room, e) => void (e.type === 'message' && heard.push(e.seq)));
     await other.subscribe(room.room_id);
     before = await publishes();
+    expect((await probe.hget(state, 'listeners'))?.split(',')).toEqual([me, other.instanceId]);
     await send(11, 20);
     await waitFor(() => heard.length === 10, 5000, 'the other instance hears 10 messages');
     expect((await publishes()) - before).toBe(10);
@@ -81,7 +82,7 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
       expect(s.of('message').map((m) => m.content)).toEqual(sa.of('message').map((m) => m.content));
       expect(new Set(s.of('message').map((m) => m.content))).toEqual(new Set(expected.map((i) => `m${i}`)));
     }
-    expect(await probe.smembers(listeners)).toHaveLength(1); // the other instance left it
+    expect(await probe.hget(state, 'listeners')).toBe(me); // the other instance left
     // History holds the same events.
     const history = await fetch(`${server.origin}/rooms/${room.room_id}/messages?limit=100`, { headers: { authorization: `Bearer ${ann.token}` } });
     expect(((await history.json()) as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq)).toEqual(expected);
