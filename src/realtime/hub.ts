@@ -1,5 +1,6 @@
 // The Hub: this instance's sockets, grouped by room; renders each event once and fans it out natively.
 import type { Server, ServerWebSocket } from 'bun';
+import type { Member } from '../rooms/service.ts';
 import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
 import type { RoomEvent } from './events.ts';
@@ -20,7 +21,7 @@ export type SocketData = {
   /** When this socket last announced typing (announcements are throttled to one a second). */
   typingAt?: number;
   /** The member as the room service takes it, made on the first frame. */
-  member?: { token: string; tokenHash: string; identity: Identity };
+  member?: Member;
   /** When this socket was last told storage was busy, and how many messages were refused since. */
   busyAt?: number;
   busyRefused?: number;

@@ -15,7 +15,6 @@ export const roomKeys = (prefix: string, id: string) => ({
   members: `${prefix}:room:${id}:members`,
   msgs: `${prefix}:room:${id}:msgs`,
 });
-const k = roomKeys;
 
 // Shared Lua: the live seats of a room (lease not run out), in order of arrival.
 const LIVE_SEATS = `
@@ -204,29 +203,24 @@ export class RedisRoomStore implements RoomStore {
 
   private appends: PendingAppend[] = [];
   private appending = 0;
-  readonly publishesMessages: boolean;
+  readonly publishesMessages = true;
 
   /**
+   * Appending a message also publishes its event on the room's channel (`roomChannel`), in the
+   * same script, so the service does not publish messages itself.
    * codec.event: a message's event as JSON without seq (history keeps that JSON too).
-   * codec.publish: appending a message also publishes its event on the room's channel
-   * (`roomChannel`), in the same script; the service then does not publish messages itself.
-   * codec.listening / codec.deliver: when this instance (codec.instance) listens on the room's
-   * channel and no other instance does, the message is not published but handed to `deliver` with
-   * its event JSON.
+   * codec.own: this instance (as the broker knows it): when it listens on a room's channel and no
+   * other instance does, the message is not published but handed to `own.deliver` with its JSON.
    */
   constructor(
     private storage: Storage,
     redis: Redis,
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
-      publish?: boolean;
-      instance?: string;
-      listening?: (roomId: string) => boolean;
-      deliver?: (roomId: string, message: Message, json: string) => void;
+      own?: { instance: string; listening: (roomId: string) => boolean; deliver: (roomId: string, message: Message, json: string) => void };
     },
     private prefix = 'mayfly',
   ) {
-    this.publishesMessages = !!codec.publish;
     redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
@@ -236,10 +230,8 @@ export class RedisRoomStore implements RoomStore {
   }
 
   private keys(id: string) {
-    return k(this.prefix, id);
+    return roomKeys(this.prefix, id);
   }
-  private stateKey = (id: string) => `${this.prefix}:room:${id}:state`;
-  private msgsKey = (id: string) => `${this.prefix}:room:${id}:msgs`;
 
   /** Every failure of the backend becomes a StorageError: a clear 503 or error event upstream. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -392,24 +384,23 @@ export class RedisRoomStore implements RoomStore {
     // One script call per history limit (in practice there is one, from the config).
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
-      const { event, publish, listening, deliver, instance = '' } = this.codec;
+      const { event, own } = this.codec;
       const jsons: string[] = [];
-      let lines = '';
+      let text = '';
       for (const a of group) {
         const json = event(a.roomId, a.draft);
         jsons.push(json);
-        const mode = !publish ? 'n' : instance && deliver && listening?.(a.roomId) ? 'l' : 'p';
-        lines += `${mode}${a.roomId}\t${json}\n`;
+        text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
       }
       try {
-        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, lines, instance)).split(',');
+        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, text, own?.instance ?? '')).split(',');
         group.forEach((a, i) => {
           const seq = Number(seqs[i]);
           if (!seq) return a.resolve(null);
           const message = a.draft as Message; // the draft becomes the message: no copy per message
           message.seq = Math.abs(seq);
           // Not published (no other instance listens): delivered here, with the JSON history keeps.
-          if (seq < 0) deliver!(a.roomId, message, `{"seq":${message.seq},${jsons[i]!.slice(1)}`);
+          if (seq < 0) own!.deliver(a.roomId, message, `{"seq":${message.seq},${jsons[i]!.slice(1)}`);
           a.resolve(message);
         });
       } catch (err) {
@@ -422,7 +413,7 @@ export class RedisRoomStore implements RoomStore {
 
   messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
     return this.guard(async () => {
-      const all = (await this.redis.lrange(this.msgsKey(roomId), 0, -1)).map(messageFromEventJson);
+      const all = (await this.redis.lrange(this.keys(roomId).msgs, 0, -1)).map(messageFromEventJson);
       if (all.length === 0) return [];
       let from: number;
       if (query.afterSeq !== undefined) from = all.findIndex((m) => m.seq > query.afterSeq!);

@@ -36,10 +36,11 @@ export async function openRedis(url: string, log: Logger) {
   const broker = new RedisBroker(redis, log);
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
-    publish: true,
-    instance: broker.instanceId,
-    listening: (roomId) => broker.listening(roomId),
-    deliver: (roomId, message, json) => broker.deliverOwn(roomId, withWireJson(messageEvent(roomId, message), json)),
+    own: {
+      instance: broker.instanceId,
+      listening: (roomId) => broker.listening(roomId),
+      deliver: (roomId, message, json) => broker.deliverOwn(roomId, withWireJson(messageEvent(roomId, message), json)),
+    },
   });
   // SET NX: registering a name is atomic across instances (unstorage has no check-and-set).
   const claimKey = async (key: string, value: unknown) => (await redis.set(`mayfly:${key}`, JSON.stringify(value), 'NX')) === 'OK';
