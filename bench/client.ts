@@ -1,7 +1,7 @@
 // A bench client process: creates its share of rooms, joins its members over HTTP, holds their
 // sockets, sends on a schedule and measures what arrives. Driven over IPC by bench/run.ts.
 import { Hist, nowUs, pool, sleep } from './lib/common.ts';
-import type { Cmd, Counts, RunCmd, RunResult, SetupCmd, SetupResult, StormCmd, StormResult, Target } from './lib/protocol.ts';
+import { emptyCounts, type Cmd, type Counts, type RunCmd, type RunResult, type SetupCmd, type SetupResult, type StormCmd, type StormResult, type Target } from './lib/protocol.ts';
 import { OP_TEXT, WsClient, WsConn } from './lib/ws.ts';
 
 type Room = { id: string; members: Member[]; open: number };
@@ -30,12 +30,8 @@ let hist = { ws: new Hist(), live: new Hist() };
 /** Worst latency (µs) per 100 ms of the window, by arrival time: shows stalls and their rhythm. */
 const SLOT_US = 100_000;
 let timeline = new Float64Array(0);
-let counts: Counts = freshCounts();
+let counts: Counts = emptyCounts();
 let firstError: string | undefined;
-
-function freshCounts(): Counts {
-  return { errorFrames: 0, unexpectedCloses: 0, closeCodes: {}, connectFailures: 0, httpFailures: 0 };
-}
 
 function noteError(what: string) {
   firstError ??= what.slice(0, 300);
@@ -110,7 +106,7 @@ async function setup(cmd: SetupCmd): Promise<SetupResult> {
   const t0 = Date.now();
   const deadline = t0 + cmd.deadlineMs;
   epochUs = cmd.epochUs;
-  counts = freshCounts();
+  counts = emptyCounts();
   firstError = undefined;
   tearingDown = false;
   const url = new URL(cmd.target.origin);
@@ -178,7 +174,7 @@ async function setup(cmd: SetupCmd): Promise<SetupResult> {
 }
 
 async function run(cmd: RunCmd): Promise<RunResult> {
-  counts = freshCounts();
+  counts = emptyCounts();
   firstError = undefined;
   recvWindow = 0;
   recvWindowBytes = 0;

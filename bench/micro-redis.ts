@@ -7,7 +7,7 @@ import { createLogger } from '../src/log.ts';
 import { messageEvent } from '../src/realtime/events.ts';
 import type { Room } from '../src/rooms/types.ts';
 import { openRedis } from '../src/storage/redis.ts';
-import { cpuSeconds } from './lib/common.ts';
+import { cpuSeconds, pool } from './lib/common.ts';
 import { killAll, startRedis } from './lib/procs.ts';
 
 const N = Number(process.argv[2] ?? 40_000);
@@ -35,12 +35,7 @@ try {
     const cpu0 = process.cpuUsage();
     const r0 = cpuSeconds(redisProc.pid) ?? 0;
     const t0 = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: inflight }, async () => {
-        while (next < n) await post(next++);
-      }),
-    );
+    await pool(n, inflight, post);
     const secs = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const redisCpu = (cpuSeconds(redisProc.pid) ?? 0) - r0;

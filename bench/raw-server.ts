@@ -9,23 +9,11 @@ type Data = { room: string };
 
 const port = Number(process.env.PORT ?? 0);
 
-// Knobs, each adding one ingredient of mayfly's message path to see what it costs on its own.
-// RAW_PAD=<bytes> pads every frame (the saturation scenario's second reference: frames as large as
-// mayfly's); RAW_EVENT=1 builds a mayfly-like JSON
-// event per message (JSON.parse, id, seq, ISO timestamp, JSON.stringify); RAW_ASYNC=<n> publishes
-// after n awaits, from a handler that returns a promise (as mayfly's does).
+// RAW_PAD=<bytes> pads every frame to that size (the saturation scenario's second reference:
+// frames as large as mayfly's), from a handler that returns a promise (as mayfly's does).
 const PAD = Number(process.env.RAW_PAD ?? 0);
-const EVENT = process.env.RAW_EVENT === '1';
-const ASYNC = Number(process.env.RAW_ASYNC ?? 0);
-const EXPERIMENT = PAD > 0 || EVENT || ASYNC > 0;
-let seq = 0;
-async function experiment(room: string, message: string | Buffer) {
-  for (let i = 0; i < ASYNC; i++) await undefined;
+async function padded(room: string, message: string | Buffer) {
   let frame = typeof message === 'string' ? message : message.toString();
-  if (EVENT) {
-    const m = JSON.parse(frame);
-    frame = JSON.stringify({ type: 'message', room_id: room, id: nanoid(16), seq: ++seq, username: 'm3', member_id: 'abcdefghijkl', content: m.content, verified: false, timestamp: new Date().toISOString() });
-  }
   if (PAD > frame.length) frame += ' '.repeat(PAD - frame.length);
   server.publish(room, frame);
 }
@@ -61,8 +49,8 @@ const server = Bun.serve<Data>({
       ws.subscribe(ws.data.room);
     },
     message(ws, message) {
-      if (!EXPERIMENT) return void server.publish(ws.data.room, message);
-      return experiment(ws.data.room, message); // a promise, like mayfly's async handler
+      if (PAD === 0) return void server.publish(ws.data.room, message);
+      return padded(ws.data.room, message);
     },
   },
 });

@@ -16,7 +16,7 @@ import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuSeconds, cpuSplit, fdCount, Hist, nowUs, rssBytes, sleep } from './lib/common.ts';
 import { ClientProc, ROOT, killAll, startRedis, startServer, type RedisProc, type ServerProc } from './lib/procs.ts';
-import type { Counts, RunResult, SetupResult, StormResult } from './lib/protocol.ts';
+import { emptyCounts, type Counts, type RunResult, type SetupResult, type StormResult } from './lib/protocol.ts';
 import { newestProfile, summarize, summaryMarkdown } from './profile.ts';
 import { markdown, svg, type ChartPoint, type Report, type Row, type TargetCheck } from './lib/report.ts';
 
@@ -110,7 +110,6 @@ function addCounts(into: Counts, c: Counts): Counts {
   for (const [k, v] of Object.entries(c.closeCodes)) into.closeCodes[k] = (into.closeCodes[k] ?? 0) + v;
   return into;
 }
-const noCounts = (): Counts => ({ errorFrames: 0, unexpectedCloses: 0, closeCodes: {}, connectFailures: 0, httpFailures: 0 });
 const errorTotal = (c: Counts) => c.errorFrames + c.unexpectedCloses + c.connectFailures + c.httpFailures;
 
 /**
@@ -192,7 +191,7 @@ async function setupMembers(server: ServerProc, members: number, liveEvery: numb
       ),
     ),
   );
-  const counts = results.reduce((acc, r) => addCounts(acc, r.counts), noCounts());
+  const counts = results.reduce((acc, r) => addCounts(acc, r.counts), emptyCounts());
   return { results, counts };
 }
 
@@ -227,7 +226,7 @@ async function runStep(server: ServerProc, rate: number, spec: Omit<LoadSpec, 'm
     hist: new Hist().merge(histWs).merge(histLive),
     histWs,
     histLive,
-    counts: results.reduce((acc, r) => addCounts(acc, r.counts), noCounts()),
+    counts: results.reduce((acc, r) => addCounts(acc, r.counts), emptyCounts()),
     lost: expectedTotal > 0 ? Math.max(0, expectedTotal - sum((r) => r.recvTotal)) / expectedTotal : 0,
     skipped: sum((r) => r.skipped),
     cpu: p.cpu,
@@ -299,7 +298,7 @@ const raw: Record<string, unknown> = {};
 let failures = 0;
 
 function loadRow(scenario: string, r: LoadResult, step: Step, notes: string[] = []): Row {
-  const counts = addCounts(addCounts(noCounts(), r.setupCounts), step.counts);
+  const counts = addCounts(addCounts(emptyCounts(), r.setupCounts), step.counts);
   const closeNotes = Object.entries(counts.closeCodes).map(([code, n]) => `${n}× close ${code}`);
   const skippedNote = step.skipped > 0 ? [`client skipped ${fmt(step.skipped)} sends (fell behind)`] : [];
   const stallNote = stalls(step.timeline);
@@ -355,8 +354,7 @@ function errorRow(scenario: string, err: unknown): Row {
 }
 
 const loadSpec = (s: LoadSpec): LoadSpec => (MEASURE_MS ? { ...s, measureMs: MEASURE_MS } : s);
-let heavyMayfly: { r: LoadResult; step: Step; rawP99: number } | null = null;
-let heavyRaw: { r: LoadResult; step: Step } | null = null;
+let heavyMayfly: { step: Step; rawP99: number } | null = null;
 
 async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void> {
   const spec = loadSpec(S[which]);
@@ -374,14 +372,13 @@ async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void
   rows.push(loadRow(title, m, ms0, kindNotes(ms0)), loadRow(title, r, rs0, kindNotes(rs0)), ratioRow(title, 'mayfly / raw', ms0, rs0, 'ratios: throughput, p50, p99, CPU, RSS'));
   const p99 = ms0.hist.quantile(0.99) / 1000;
   const rawP99 = rs0.hist.quantile(0.99) / 1000;
-  const errors = errorTotal(addCounts(addCounts(noCounts(), m.setupCounts), ms0.counts));
+  const errors = errorTotal(addCounts(addCounts(emptyCounts(), m.setupCounts), ms0.counts));
   chart.push({ label: title, ratio: rs0.delivered > 0 ? ms0.delivered / rs0.delivered : null, target: which === 'heavy' ? 0.97 : null, p99, refP99: rawP99, refName: 'raw' });
   if (which === 'moderate') {
     targets.push({ scenario: title, target: 'p99 ≤ 2 ms', measured: `p99 ${p99.toFixed(2)} ms (raw ${rawP99.toFixed(2)} ms), ${errors} errors`, pass: p99 <= 2 && errors === 0 });
   }
   if (which === 'heavy') {
-    heavyMayfly = { r: m, step: ms0, rawP99: rs0.hist.quantile(0.99) / 1000 };
-    heavyRaw = { r: r, step: rs0 };
+    heavyMayfly = { step: ms0, rawP99 };
     const d = ms0.delivered / rs0.delivered;
     targets.push({ scenario: title, target: 'delivers ≥ 97% of raw', measured: `${pct(d)} (${fmt(ms0.delivered)} vs ${fmt(rs0.delivered)}/s)`, pass: d >= 0.97 });
     targets.push({
@@ -564,8 +561,8 @@ async function stormRun(kind: 'mayfly' | 'raw') {
   } finally {
     await server.stop();
     if (cpuProfDir && windows.length === 2) {
-      writeProfileSummary(join(cpuProfDir), windows[0]!, `${TITLES.storm}: POST /rooms`, 'profile-create.md');
-      writeProfileSummary(join(cpuProfDir), windows[1]!, `${TITLES.storm}: POST /rooms/{id}/join`, 'profile-join.md');
+      writeProfileSummary(cpuProfDir, windows[0]!, `${TITLES.storm}: POST /rooms`, 'profile-create.md');
+      writeProfileSummary(cpuProfDir, windows[1]!, `${TITLES.storm}: POST /rooms/{id}/join`, 'profile-join.md');
     }
   }
 }
@@ -719,7 +716,7 @@ async function main(): Promise<number> {
     targets,
     chart,
     method: [
-      'Each scenario starts a fresh server child process, measures it, stops it, then does the same for the reference under the same load. mayfly runs as `bun src/index.ts` (HOST=127.0.0.1, LOG_LEVEL=warn); the raw server is `bench/raw-server.ts` (Bun.serve, ws.subscribe(room), server.publish of every frame). Both are started with `--preload bench/guard.ts`, which only adds a SIGUSR2 → full GC hook (used before idle memory readings) and exits with the bench.',
+      'Each scenario starts a fresh server child process, measures it, stops it, then does the same for the reference under the same load. mayfly runs as `bun src/index.ts` (HOST=127.0.0.1, LOG_LEVEL=warn); the raw server is `bench/raw-server.ts` (Bun.serve, ws.subscribe(room), server.publish of every frame). Both are started with `--preload bench/guard.ts`, which only adds a SIGUSR2 → full GC hook (used before idle memory readings), memory diagnostics that are off unless BENCH_HEAP_STATS or BENCH_MEMORY_TRACE is set, and exits with the bench.',
       `Members: rooms created with POST /rooms, members joined with POST /rooms/{id}/join, then each holds /rooms/{id}/ws?token=… (API) or /rooms/{id}/live with the mayfly_member cookie (browser path, HTML fragments). Rooms of ${ROOM}; every message reaches all ${ROOM} members of its room, the sender included (server.publish in both servers).`,
       'Latency: the sender writes its send time (µs on a clock all processes share: performance.timeOrigin + performance.now(), agreeing within ~60 µs across processes) into the message content; receivers subtract it from the time the TCP chunk carrying the frame arrived. Throughput counts deliveries received inside the measurement window (after a warm-up). Lost = expected deliveries (sends × open members of the room) not received by the end of the drain.',
       'Clients: a minimal WebSocket client over Bun.connect (bench/lib/ws.ts) parses frames straight out of TCP chunks; client CPU is shown in the notes — when the clients saturate the cores, both servers are measured against the same ceiling.',

@@ -71,12 +71,13 @@ export function createApp(deps: Deps) {
   );
 
   app.route('/', assetRoutes());
-  app.use(loadAccount);
-  app.route('/', accountRoutes());
   app.route('/', healthRoutes());
   app.route('/', socketRoutes());
-  app.route('/', roomRoutes());
   app.route('/', openapiRoutes());
+  // Only pages and the routes after this need the signed-in account (two storage reads).
+  app.use(loadAccount);
+  app.route('/', accountRoutes());
+  app.route('/', roomRoutes());
 
   app.notFound((c) => {
     if (wantsJson(c)) return jsonError(c, 404, 'not_found', 'No such resource.');

@@ -1,12 +1,12 @@
 // scripts/cluster.sh: redis-server + two instances + a WebSocket-aware balancer, used as a person would.
 import { afterEach, describe, expect, test } from 'bun:test';
-import { need } from './helpers/requirements.ts';
-import { freePort, waitFor } from './helpers/server.ts';
+import { IN_CI, need } from './helpers/requirements.ts';
+import { createRoom, freePort, waitFor } from './helpers/server.ts';
 import { connect } from './helpers/ws.ts';
 
 const hasRedis = need('redis-server');
 const balancers: Array<[string, Record<string, string>]> = [['bun balancer', { NO_NGINX: '1' }]];
-if (Bun.which('nginx') || process.env.CI === 'true') balancers.push(['nginx', {}]);
+if (Bun.which('nginx') || IN_CI) balancers.push(['nginx', {}]);
 
 describe.skipIf(!hasRedis)('scripts/cluster.sh', () => {
   let proc: ReturnType<typeof Bun.spawn> | null = null;
@@ -27,7 +27,7 @@ describe.skipIf(!hasRedis)('scripts/cluster.sh', () => {
       });
       const origin = `http://127.0.0.1:${port}`;
       await waitFor(async () => (await fetch(`${origin}/readyz`).catch(() => null))?.status === 200, 20000, 'cluster up');
-      const room = await (await fetch(`${origin}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'lb', owner_name: 'o' }) })).json();
+      const room = await createRoom(origin, { name: 'lb', owner_name: 'o' });
       const a = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ann`);
       const b = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ben`);
       await a.type('history');

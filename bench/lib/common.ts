@@ -1,6 +1,6 @@
 // Shared by the bench orchestrator and its client processes: the clock, a latency histogram,
 // /proc readings and small helpers.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Microseconds on a clock every process on this machine shares: performance.timeOrigin is the
@@ -82,10 +82,6 @@ export class Hist {
     for (let i = 0; i < NBUCKETS; i++) if (this.counts[i]) buckets.push([i, this.counts[i]!]);
     return { n: this.n, max: this.max, sum: this.sum, neg: this.neg, buckets };
   }
-
-  static from(json: HistJson): Hist {
-    return new Hist().merge(json);
-  }
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; null when gone. */
@@ -125,7 +121,6 @@ export function rssBytes(pid: number): number | null {
 /** Open file descriptors of a process (sockets included), or null. */
 export function fdCount(pid: number): number | null {
   try {
-    const { readdirSync } = require('node:fs') as typeof import('node:fs');
     return readdirSync(`/proc/${pid}/fd`).length;
   } catch {
     return null;

@@ -48,6 +48,8 @@ export type Counts = {
   httpFailures: number;
 };
 
+export const emptyCounts = (): Counts => ({ errorFrames: 0, unexpectedCloses: 0, closeCodes: {}, connectFailures: 0, httpFailures: 0 });
+
 export type SetupResult = { ev: 'setup'; members: number; connected: number; rooms: number; ms: number; counts: Counts; firstError?: string };
 
 export type RunResult = {

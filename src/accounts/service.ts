@@ -30,7 +30,7 @@ export class AccountError extends Error {
   }
 }
 
-const SESSION_MS = 7 * 24 * 3600 * 1000;
+export const SESSION_MS = 7 * 24 * 3600 * 1000;
 // Verifying against this when the account does not exist takes as long as a real check.
 const DUMMY_HASH = Bun.password.hashSync('not-a-real-password', { algorithm: 'argon2id' });
 

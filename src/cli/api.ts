@@ -1,5 +1,6 @@
 // HTTP calls of the terminal client (room info, login, join, leave) and readable messages for their failures.
 import { clean } from './sanitize.ts';
+import { NO_SUCH_ROOM } from './format.ts';
 
 /** A failure the client reports on stderr before exiting with `exitCode`. */
 export class CliError extends Error {
@@ -45,7 +46,7 @@ export async function call(server: string, method: string, path: string, opts: C
   return { status: res.status, body };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The `{error:{code,message,fields}}` of an error body, sanitized; empty strings when absent. */
 export function errorOf(body: unknown): { code: string; message: string } {
@@ -121,7 +122,7 @@ export function describeJoinFailure(f: JoinFailure, ctx: { username: string; had
   switch (f.code || String(f.status)) {
     case 'not_found':
     case '404':
-      return 'No such room: it does not exist or has already vanished.';
+      return NO_SUCH_ROOM;
     case 'wrong_password':
       return ctx.hadPassword
         ? 'Wrong password for this room.'

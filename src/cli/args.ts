@@ -85,7 +85,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       continue;
     }
     // A room id may itself start with '-' (nanoid's alphabet): 21 id characters are never an option.
-    if (arg.startsWith('-') && arg.length > 1 && !/^[A-Za-z0-9_-]{21}$/.test(arg)) return { kind: 'error', message: `Unknown option ${arg}.` };
+    if (arg.startsWith('-') && arg.length > 1 && !ROOM_ID.test(arg)) return { kind: 'error', message: `Unknown option ${arg}.` };
     positional.push(arg);
   }
   if (positional.length === 0) return { kind: 'error', message: 'Give the room link or id.' };

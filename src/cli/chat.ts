@@ -1,9 +1,9 @@
 #!/usr/bin/env bun
 // The terminal client: `bun run chat <room link or id>` joins a mayfly room and chats over its JSON WebSocket.
 import * as readline from 'node:readline';
-import { CliError, describeJoinFailure, join, leave, login, roomInfo, type Joined } from './api.ts';
+import { CliError, describeJoinFailure, isObject, join, leave, login, roomInfo, type Joined } from './api.ts';
 import { parseArgs, USAGE, type Options } from './args.ts';
-import { clock, DESTROYED, EXPIRED, formatError, formatJoined, formatLeft, formatMessage, formatTyping, formatUsers, GONE } from './format.ts';
+import { clock, DESTROYED, EXPIRED, formatError, formatJoined, formatLeft, formatMessage, formatTyping, formatUsers, GONE, NO_SUCH_ROOM } from './format.ts';
 import { ask, askHidden } from './prompt.ts';
 import { clean } from './sanitize.ts';
 
@@ -19,7 +19,6 @@ const CLEAR_LINE_ABOVE = '\u001b[1A\u001b[2K';
 const interactive = Boolean(process.stdin.isTTY);
 const fancy = interactive && Boolean(process.stdout.isTTY);
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function guestName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(2));
@@ -67,7 +66,7 @@ async function enter(opts: Options): Promise<Joined> {
   let username = opts.name ?? (interactive ? await askName() : guestName());
 
   const info = await roomInfo(opts.server, opts.roomId);
-  if (info && !info.exists) throw new CliError('No such room: it does not exist or has already vanished.');
+  if (info && !info.exists) throw new CliError(NO_SUCH_ROOM);
   let password = opts.password;
   if (info?.passwordProtected && password === undefined) {
     if (!interactive) throw new CliError('This room is password protected: give the password with --password PW (or set MAYFLY_ROOM_PASSWORD).');
@@ -257,7 +256,7 @@ class Session {
           void this.finish(0);
           return;
         }
-        return this.fail('No such room: it does not exist or has already vanished.');
+        return this.fail(NO_SUCH_ROOM);
       case 4409:
         return this.fail(`The room is full${detail}.`);
       case 4429:

@@ -26,4 +26,5 @@ export const formatUsers = (users: unknown[]) => (users.length ? `* Here: ${user
 
 export const EXPIRED = 'The room has expired. Everything in it is gone.';
 export const DESTROYED = 'The room was destroyed by its owner. Everything in it is gone.';
+export const NO_SUCH_ROOM = 'No such room: it does not exist or has already vanished.';
 export const GONE = 'The room is gone (it expired or was destroyed). Everything in it is gone.';

@@ -115,14 +115,11 @@ export class RoomService {
       passwordHash: input.password ? await Bun.password.hash(input.password, { algorithm: 'argon2id' }) : null,
       ownerTokenHash: hashToken(ownerToken),
     };
-    if (opts.ownerJoins) await this.checkName(input.owner_name, opts.verifiedAs);
+    const verified = opts.ownerJoins ? await this.checkName(input.owner_name, opts.verifiedAs) : false;
     await this.deps.store.createRoom(room);
     this.timers.schedule(room);
     let owner: Member | null = null;
-    if (opts.ownerJoins) {
-      const verified = !!opts.verifiedAs && opts.verifiedAs.toLowerCase() === input.owner_name.toLowerCase();
-      owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page');
-    }
+    if (opts.ownerJoins) owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page');
     this.deps.log.info('room created', { room_id: room.id, expiry_seconds: expiry, max_users: room.maxUsers, password: !!room.passwordHash });
     return { room, ownerToken, owner };
   }
@@ -140,9 +137,11 @@ export class RoomService {
     return room;
   }
 
-  private async checkName(username: string, verifiedAs?: string): Promise<void> {
-    if (verifiedAs && verifiedAs.toLowerCase() === username.toLowerCase()) return;
+  /** True when the name is the signed-in account's own (verified); refuses another account's name. */
+  private async checkName(username: string, verifiedAs?: string): Promise<boolean> {
+    if (verifiedAs && verifiedAs.toLowerCase() === username.toLowerCase()) return true;
     if (this.deps.isReservedName && (await this.deps.isReservedName(username))) throw new RoomError('name_reserved');
+    return false;
   }
 
   /** Checks a room password, counting wrong guesses per room. */
@@ -158,8 +157,7 @@ export class RoomService {
   async join(roomId: string, input: JoinInput, opts: { verifiedAs?: string } = {}, presence: Presence = 'api'): Promise<Member> {
     const room = await this.get(roomId);
     await this.checkPassword(room, input.password);
-    await this.checkName(input.username, opts.verifiedAs);
-    const verified = !!opts.verifiedAs && opts.verifiedAs.toLowerCase() === input.username.toLowerCase();
+    const verified = await this.checkName(input.username, opts.verifiedAs);
     return this.admit(room, input.username, { owner: false, verified, guest: false }, presence);
   }
 

@@ -5,7 +5,7 @@ export type Account = { username: string; passwordHash: string; createdAt: numbe
 export type Session = { username: string; expiresAt: number };
 
 /** Writes a key only if it does not exist yet; true when this caller wrote it. */
-export type ClaimKey = (key: string, value: unknown, ttlSeconds?: number) => Promise<boolean>;
+export type ClaimKey = (key: string, value: unknown) => Promise<boolean>;
 
 const fold = (username: string) => encodeURIComponent(username.toLowerCase());
 const keys = {

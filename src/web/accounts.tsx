@@ -2,7 +2,7 @@
 import { Hono, type Context, type Next } from 'hono';
 import type { Child } from 'hono/jsx';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { AccountError, LoginSchema, RegisterSchema } from '../accounts/service.ts';
+import { AccountError, LoginSchema, RegisterSchema, SESSION_MS } from '../accounts/service.ts';
 import { fieldErrors } from '../rooms/schema.ts';
 import { LoginPage, MePage, RegisterPage } from '../views/account.tsx';
 import { Layout } from '../views/layout.tsx';
@@ -16,6 +16,12 @@ export const SESSION_COOKIE = 'mayfly_session';
 /** The account token of a request: the session cookie, or a bearer token where it names an account. */
 export function accountToken(c: Ctx): string | null {
   return bearerToken(c) ?? getCookie(c, SESSION_COOKIE) ?? null;
+}
+
+/** The signed-in account: a bearer token's, else the session cookie's (read once, by loadAccount). */
+export async function currentAccount(c: Ctx): Promise<string | null> {
+  const bearer = bearerToken(c);
+  return bearer ? c.var.deps.accounts.whoami(bearer) : (c.var.account ?? null);
 }
 
 /** Puts the signed-in account name (from the session cookie) on c.var.account for pages. */
@@ -50,6 +56,7 @@ export function accountRoutes() {
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     if (!c.var.deps.rateLimits.allowCreate(clientAddress(c))) {
+      c.header('Retry-After', '60');
       return json ? jsonError(c, 429, 'rate_limited', 'Too many requests; wait a minute.') : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: 'Too many requests; wait a minute.' }} />, 429);
     }
     const parsed = RegisterSchema.safeParse(body);
@@ -82,7 +89,7 @@ export function accountRoutes() {
         httpOnly: true,
         sameSite: 'Lax',
         secure: siteOrigin(c).startsWith('https:'),
-        maxAge: 7 * 24 * 3600,
+        maxAge: SESSION_MS / 1000,
       });
       return c.redirect('/', 303);
     } catch (err) {
@@ -100,13 +107,13 @@ export function accountRoutes() {
   });
 
   app.get('/me', async (c) => {
-    const username = await c.var.deps.accounts.whoami(accountToken(c));
+    const username = await currentAccount(c);
     if (!username) return wantsJson(c) ? jsonError(c, 401, 'unauthorized', 'Not logged in.') : c.redirect('/login', 303);
     return wantsJson(c) ? c.json({ username }) : page(c, username, <MePage username={username} />);
   });
 
   const deleteMe = async (c: Ctx) => {
-    const username = await c.var.deps.accounts.whoami(accountToken(c));
+    const username = await currentAccount(c);
     if (!username) return jsonError(c, 401, 'unauthorized', 'Not logged in.');
     await c.var.deps.accounts.deleteAccount(username);
     deleteCookie(c, SESSION_COOKIE, { path: '/' });

@@ -68,7 +68,7 @@ export function clientAddress(c: Context<AppEnv>): string {
   return server?.requestIP?.(c.req.raw)?.address ?? 'unknown';
 }
 
-const MEMBER_COOKIE = 'mayfly_member';
+export const MEMBER_COOKIE = 'mayfly_member';
 
 /** The token of an `Authorization: Bearer …` header, or null. */
 export function bearerToken(c: Context): string | null {

@@ -8,7 +8,7 @@ import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
 import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, Password, PostMessageSchema, Username } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
-import { siteOrigin, wsOrigin } from './http.ts';
+import { MEMBER_COOKIE, siteOrigin, wsOrigin } from './http.ts';
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +23,6 @@ export type OpenApiOptions = {
 
 const VERSION = '0.1.0';
 const ROOM_ID_PATTERN = '^[A-Za-z0-9_-]{21}$';
-const MEMBER_COOKIE = 'mayfly_member';
 
 // ---------------------------------------------------------------------------------------------
 // zod → JSON Schema (OpenAPI 3.1 uses JSON Schema 2020-12 directly)
@@ -661,7 +660,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         requestBody: body('Credentials', 'Name and password.'),
         responses: {
           '201': { description: 'Registered.', content: jsonContent('Me') },
-          '303': SEE_OTHER('the lobby'),
+          '303': SEE_OTHER('the login page (`/login?registered=1`)'),
           '400': F.badBody(),
           '409': failure(409, 'The name is taken (case-insensitive).', { codes: ['username_taken'], html: true }),
           '413': tooLarge,

@@ -20,7 +20,7 @@ import {
   wantsJson,
   wsOrigin,
 } from './http.ts';
-import { accountToken } from './accounts.tsx';
+import { currentAccount } from './accounts.tsx';
 import { messageJson, roomJson } from './present.ts';
 
 type Ctx = Context<AppEnv>;
@@ -181,7 +181,7 @@ export function roomRoutes() {
     if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
     try {
       // Signed in (session cookie, or an account token as Bearer): the name is verified.
-      const verifiedAs = (await c.var.deps.accounts.whoami(accountToken(c))) ?? undefined;
+      const verifiedAs = (await currentAccount(c)) ?? undefined;
       const member = await c.var.deps.rooms.join(id, parsed.data, { verifiedAs }, json ? 'api' : 'page');
       if (json) {
         return c.json({

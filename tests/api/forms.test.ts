@@ -263,8 +263,7 @@ describe('behind PUBLIC_URL (https)', () => {
     const pub = 'https://chat.example.com';
     const p = await startTestServer({ PUBLIC_URL: `${pub}/ignored/path` });
     try {
-      const res = await fetch(`${p.origin}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'r', owner_name: 'o' }) });
-      const room = (await res.json()) as any;
+      const room = (await createRoom(p.origin, { name: 'r', owner_name: 'o' })) as any;
       expect(room.ws_url).toBe(`wss://chat.example.com/rooms/${room.room_id}/ws`);
       expect(room.url).toBe(`${pub}/rooms/${room.room_id}`);
       const post = (origin: string) =>
@@ -280,8 +279,7 @@ describe('behind PUBLIC_URL (https)', () => {
       expect(cookie).toMatch(/;\s*Secure/i);
       expect((await post(p.origin)).status).toBe(403);
       // the WebSocket origin check follows PUBLIC_URL too
-      const good = new TestSocket(`${p.wsOrigin}/rooms/${room.room_id}/ws?username=g`, { Origin: pub });
-      await good.opened;
+      const good = await connect(`${p.wsOrigin}/rooms/${room.room_id}/ws?username=g`, { Origin: pub });
       expect((await good.type('history')).type).toBe('history');
       good.close();
       const bad = new TestSocket(`${p.wsOrigin}/rooms/${room.room_id}/ws?username=b`, { Origin: p.origin });

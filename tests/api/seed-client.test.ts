@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
+import { IN_CI } from '../helpers/requirements.ts';
 
 // argon2id hashing and real sockets are slow on a loaded machine; every test is still bounded.
 setDefaultTimeout(20_000);
@@ -139,7 +140,7 @@ test('the seed JavaScript example runs verbatim: creates a room, connects, sends
 const python = [Bun.which('python3'), '/usr/bin/python3'].find((p) => p && Bun.spawnSync([p, '-c', 'import websockets']).exitCode === 0);
 const pythonHasWebsockets = (() => {
   if (!python) {
-    if (process.env.CI === 'true') throw new Error('python3 with websockets is required under CI (bash .ci/run installs python3-websockets)');
+    if (IN_CI) throw new Error('python3 with websockets is required under CI (bash .ci/run installs python3-websockets)');
     return false;
   }
   return true;

@@ -1,7 +1,7 @@
 // Soak: 10,000 sockets held in one server process for a while, with chat going on, and flat memory.
 import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
-import { spawnServer, waitFor } from '../helpers/server.ts';
+import { createRoom, spawnServer, waitFor } from '../helpers/server.ts';
 
 const SOCKETS = Number(process.env.SOAK_SOCKETS ?? 10_000);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 90);
@@ -16,8 +16,7 @@ test(`${SOCKETS} sockets held for ${SECONDS}s with chat going on: memory stays f
   try {
     const rooms: string[] = [];
     for (let i = 0; i < SOCKETS / ROOM_SIZE; i++) {
-      const res = await fetch(`${server.origin}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `soak ${i}`, owner_name: 'o', expiry_seconds: SECONDS + 120 }) });
-      rooms.push((await res.json()).room_id);
+      rooms.push((await createRoom(server.origin, { name: `soak ${i}`, owner_name: 'o', expiry_seconds: SECONDS + 120 })).room_id);
     }
     let opened = 0;
     for (let i = 0; i < SOCKETS; i++) {
