@@ -1,7 +1,18 @@
 // A bench client process: creates its share of rooms, joins its members over HTTP, holds their
 // sockets, sends on a schedule and measures what arrives. Driven over IPC by bench/run.ts.
 import { Hist, nowUs, pool, sleep } from './lib/common.ts';
-import { emptyCounts, type Cmd, type Counts, type RunCmd, type RunResult, type SetupCmd, type SetupResult, type StormCmd, type StormResult, type Target } from './lib/protocol.ts';
+import {
+  emptyCounts,
+  type Cmd,
+  type Counts,
+  type RunCmd,
+  type RunResult,
+  type SetupCmd,
+  type SetupResult,
+  type StormCmd,
+  type StormResult,
+  type Target,
+} from './lib/protocol.ts';
 import { OP_TEXT, WsClient, WsConn } from './lib/ws.ts';
 
 type Room = { id: string; members: Member[]; open: number };
@@ -206,7 +217,7 @@ async function run(cmd: RunCmd): Promise<RunResult> {
       const now = nowUs();
       if (now < sendStart) return void setTimeout(tick, Math.max(1, Math.min(50, (sendStart - now) / 1000 - 1)));
       if (n === 0) return resolve();
-      let due = Math.floor((Math.min(now, sendEnd) - sendStart) * perUs);
+      const due = Math.floor((Math.min(now, sendEnd) - sendStart) * perUs);
       // More than a quarter second behind schedule: the client is overloaded; skip rather than burst.
       const lag = due - cursor;
       const maxLag = Math.max(1, perUs * 250_000);

@@ -24,6 +24,9 @@ if (trace) {
     const h = heapStats();
     const m = process.memoryUsage();
     const mib = (n: number) => (n / 1048576).toFixed(1);
-    appendFileSync(trace, `${process.pid} rss=${mib(m.rss)} heapSize=${mib(h.heapSize)} heapCapacity=${mib(h.heapCapacity)} extra=${mib(h.extraMemorySize)} objects=${h.objectCount}\n`);
+    appendFileSync(
+      trace,
+      `${process.pid} rss=${mib(m.rss)} heapSize=${mib(h.heapSize)} heapCapacity=${mib(h.heapCapacity)} extra=${mib(h.extraMemorySize)} objects=${h.objectCount}\n`,
+    );
   }, 1000).unref();
 }

@@ -19,14 +19,31 @@ try {
   const { store, broker } = await openRedis(redisProc.url, createLogger('silent'));
   const rooms: string[] = [];
   for (let i = 0; i < ROOMS; i++) {
-    const room: Room = { id: nanoid(21), name: 'b', ownerName: 'o', createdAt: Date.now(), expiresAt: Date.now() + 3600_000, maxUsers: 20, idleSeconds: null, passwordHash: null, ownerTokenHash: null };
+    const room: Room = {
+      id: nanoid(21),
+      name: 'b',
+      ownerName: 'o',
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 3600_000,
+      maxUsers: 20,
+      idleSeconds: null,
+      passwordHash: null,
+      ownerTokenHash: null,
+    };
     await store.createRoom(room);
     rooms.push(room.id);
   }
   // As RoomService.post, minus the rate limit: append, then publish unless the store already did.
   const post = async (i: number) => {
     const roomId = rooms[i % ROOMS]!;
-    const draft = { id: nanoid(16), username: 'm1', memberId: 'abcdefghijkl', content: `~${i}~ hello from the mayfly bench`, timestamp: new Date().toISOString(), verified: false };
+    const draft = {
+      id: nanoid(16),
+      username: 'm1',
+      memberId: 'abcdefghijkl',
+      content: `~${i}~ hello from the mayfly bench`,
+      timestamp: new Date().toISOString(),
+      verified: false,
+    };
     const m = await store.appendMessage(roomId, draft, 200);
     if (m && !store.publishesMessages) await broker.publish(roomId, messageEvent(roomId, m));
   };
@@ -40,7 +57,11 @@ try {
     const cpu = process.cpuUsage(cpu0);
     const redisCpu = (cpuSeconds(redisProc.pid) ?? 0) - r0;
     console.log(
-      `${String(inflight).padStart(5)} in flight: ${Math.round(n / secs).toString().padStart(7)} msg/s   mayfly-side CPU ${((cpu.user + cpu.system) / n).toFixed(1).padStart(6)} µs/msg   redis-server CPU ${((redisCpu * 1e6) / n).toFixed(1).padStart(5)} µs/msg`,
+      `${String(inflight).padStart(5)} in flight: ${Math.round(n / secs)
+        .toString()
+        .padStart(
+          7,
+        )} msg/s   mayfly-side CPU ${((cpu.user + cpu.system) / n).toFixed(1).padStart(6)} µs/msg   redis-server CPU ${((redisCpu * 1e6) / n).toFixed(1).padStart(5)} µs/msg`,
     );
   }
   await broker.close();

@@ -36,7 +36,20 @@ const { room } = await rooms.create({ name: 'bench', owner_name: 'owner', expiry
 const members: Member[] = [];
 for (let j = 0; j < ROOM; j++) members.push(await rooms.join(room.id, { username: `m${j}` }));
 // A stand-in /ws socket so the hub serves the room; no server is bound, so server.publish is skipped.
-const fake = { data: { kind: 'ws', roomId: room.id, tokenHash: members[0]!.tokenHash, identity: members[0]!.identity, since: null, pending: null, strikes: 0 }, readyState: 1, subscribe() {}, send() {} };
+const fake = {
+  data: {
+    kind: 'ws',
+    roomId: room.id,
+    tokenHash: members[0]!.tokenHash,
+    identity: members[0]!.identity,
+    since: null,
+    pending: null,
+    strikes: 0,
+  },
+  readyState: 1,
+  subscribe() {},
+  send() {},
+};
 await hub.attach(fake as any);
 hub.ready(fake as any, 0);
 
@@ -49,8 +62,12 @@ const draft = (i: number) => ({
   verified: false,
 });
 
-await time('RoomService.post → store → broker → hub (all but the socket writes)', (i) => rooms.post(room.id, members[i % ROOM]!, `~${i}~ hello from the mayfly bench`));
-await time(`store.appendMessage (${store.kind}, room of ${ROOM}, history full)`, (i) => store.appendMessage(room.id, draft(i), config.HISTORY_LIMIT));
+await time('RoomService.post → store → broker → hub (all but the socket writes)', (i) =>
+  rooms.post(room.id, members[i % ROOM]!, `~${i}~ hello from the mayfly bench`),
+);
+await time(`store.appendMessage (${store.kind}, room of ${ROOM}, history full)`, (i) =>
+  store.appendMessage(room.id, draft(i), config.HISTORY_LIMIT),
+);
 await time('store.getRoom', () => store.getRoom(room.id));
 {
   // A memory-only store can append synchronously: no lock chain, no awaits.
@@ -101,7 +118,9 @@ await time('alternative: JSON.parse + hand check of {type, content}', () => {
 
 // POST /rooms validation: src/web/rooms.tsx builds the schema per request.
 const createBody = { name: 'bench room', owner_name: 'owner', expiry_seconds: 3600 };
-await time('POST /rooms body: createRoomSchema(…) built per request + safeParse', () => createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(createBody));
+await time('POST /rooms body: createRoomSchema(…) built per request + safeParse', () =>
+  createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(createBody),
+);
 const prebuilt = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS);
 await time('alternative: schema built once, safeParse per request', () => prebuilt.safeParse(createBody));
 

@@ -13,10 +13,16 @@ type Profile = { nodes: Node[]; startTime: number; endTime: number; samples: num
 
 /** Areas, tried from the innermost frame outwards; the first match takes the sample. */
 const AREAS: Array<[string, (f: CallFrame, caller: CallFrame | undefined) => boolean]> = [
-  ['uWS fan-out: server.publish (native, as in the raw server)', (f, c) => f.url === '' && f.functionName === 'publish' && !!c?.url.includes('hub.ts')],
+  [
+    'uWS fan-out: server.publish (native, as in the raw server)',
+    (f, c) => f.url === '' && f.functionName === 'publish' && !!c?.url.includes('hub.ts'),
+  ],
   ['ws.send (native)', (f) => f.url === '' && f.functionName === 'send'],
   ['garbage collector', (f) => f.functionName === '(garbage collector)'],
-  ['unstorage + destr (KV memory driver: key normalising, JSON stringify/parse of values)', (f) => /node_modules\/(unstorage|destr)\//.test(f.url)],
+  [
+    'unstorage + destr (KV memory driver: key normalising, JSON stringify/parse of values)',
+    (f) => /node_modules\/(unstorage|destr)\//.test(f.url),
+  ],
   ['HTML rendering for /live (renderLive, hono/jsx)', (f) => /node_modules\/hono\/dist\/(jsx|utils\/html)|src\/views\//.test(f.url)],
   ['zod (ClientFrame.safeParse and other schemas)', (f) => f.url.includes('node_modules/zod/')],
   ['nanoid (message ids)', (f) => f.url.includes('node_modules/nanoid/')],
@@ -44,7 +50,8 @@ export type Summary = {
   topSelf: Array<[string, number]>;
 };
 
-const short = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${f.lineNumber + 1}` : '[native]'}`;
+const short = (f: CallFrame) =>
+  `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${f.lineNumber + 1}` : '[native]'}`;
 
 export function summarize(file: string, window?: { from: number; to: number }): Summary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -93,7 +100,13 @@ export function summarize(file: string, window?: { from: number; to: number }): 
     selfCount.set(self, (selfCount.get(self) ?? 0) + 1);
   }
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
-  return { total, window: window ? [window.from, window.to] : null, areas: sorted(areaCount), callers: sorted(callerCount).slice(0, 30), topSelf: sorted(selfCount).slice(0, 25) };
+  return {
+    total,
+    window: window ? [window.from, window.to] : null,
+    areas: sorted(areaCount),
+    callers: sorted(callerCount).slice(0, 30),
+    topSelf: sorted(selfCount).slice(0, 25),
+  };
 }
 
 export function summaryMarkdown(s: Summary, title = 'mayfly CPU profile'): string {

@@ -30,7 +30,9 @@ const option = (name: string) => {
 };
 const QUICK = flag('--quick');
 const OUT = resolve(option('--out') ?? join(ROOT, 'bench/results'));
-const ONLY = option('--only')?.split(',').map((s) => s.trim());
+const ONLY = option('--only')
+  ?.split(',')
+  .map((s) => s.trim());
 const CLIENTS = Number(option('--clients') ?? 3);
 const NO_REDIS = flag('--no-redis');
 const PROFILE_DIR = option('--profile') ? resolve(option('--profile')!) : undefined;
@@ -88,7 +90,10 @@ let clients: ClientProc[] = [];
 async function ensureClients(): Promise<void> {
   clients = clients.filter((c) => c.alive);
   while (clients.length < CLIENTS) clients.push(new ClientProc(clients.length));
-  await Promise.race([Promise.all(clients.map((c) => c.ready)), sleep(20_000).then(() => Promise.reject(new Error('client processes did not start')))]);
+  await Promise.race([
+    Promise.all(clients.map((c) => c.ready)),
+    sleep(20_000).then(() => Promise.reject(new Error('client processes did not start'))),
+  ]);
 }
 
 /** Splits n rooms over the clients as evenly as possible. */
@@ -168,7 +173,15 @@ type Step = {
   timeline: number[];
 };
 
-type LoadResult = { server: string; members: number; connected: number; setupMs: number; setupCounts: Counts; steps: Step[]; firstError?: string };
+type LoadResult = {
+  server: string;
+  members: number;
+  connected: number;
+  setupMs: number;
+  setupCounts: Counts;
+  steps: Step[];
+  firstError?: string;
+};
 
 async function setupMembers(server: ServerProc, members: number, liveEvery: number): Promise<{ results: SetupResult[]; counts: Counts }> {
   const rooms = Math.ceil(members / ROOM);
@@ -195,14 +208,22 @@ async function setupMembers(server: ServerProc, members: number, liveEvery: numb
   return { results, counts };
 }
 
-async function runStep(server: ServerProc, rate: number, spec: Omit<LoadSpec, 'members' | 'rate' | 'liveEvery'>, redis?: RedisProc): Promise<Step> {
+async function runStep(
+  server: ServerProc,
+  rate: number,
+  spec: Omit<LoadSpec, 'members' | 'rate' | 'liveEvery'>,
+  redis?: RedisProc,
+): Promise<Step> {
   const startAt = nowUs() + 300_000;
   const winStart = startAt + spec.warmupMs * 1000;
   const winEnd = winStart + spec.measureMs * 1000;
   const probing = probe({ server: server.pid, clients: clients.map((c) => c.pid), redis: redis?.pid }, winStart, winEnd);
   const results = await Promise.all(
     clients.map((c) =>
-      c.ask<RunResult>({ cmd: 'run', startAt, warmupMs: spec.warmupMs, measureMs: spec.measureMs, drainMs: spec.drainMs, rate }, spec.warmupMs + spec.measureMs + spec.drainMs + 30_000),
+      c.ask<RunResult>(
+        { cmd: 'run', startAt, warmupMs: spec.warmupMs, measureMs: spec.measureMs, drainMs: spec.drainMs, rate },
+        spec.warmupMs + spec.measureMs + spec.drainMs + 30_000,
+      ),
     ),
   );
   const p = await probing;
@@ -220,9 +241,14 @@ async function runStep(server: ServerProc, rate: number, spec: Omit<LoadSpec, 'm
   }
   return {
     rate,
-    offered: sum((r) => r.sentWindow + r.skipped * (spec.measureMs / (spec.warmupMs + spec.measureMs))) * fanout / secs,
+    offered: (sum((r) => r.sentWindow + r.skipped * (spec.measureMs / (spec.warmupMs + spec.measureMs))) * fanout) / secs,
     delivered: sum((r) => r.recvWindow) / secs,
-    frameBytes: sum((r) => r.recvWindowBytes) / Math.max(1, sum((r) => r.recvWindow)),
+    frameBytes:
+      sum((r) => r.recvWindowBytes) /
+      Math.max(
+        1,
+        sum((r) => r.recvWindow),
+      ),
     hist: new Hist().merge(histWs).merge(histLive),
     histWs,
     histLive,
@@ -282,7 +308,15 @@ async function loadRun(
       }
     }
     await teardownClients();
-    return { server: name, members, connected, setupMs, setupCounts: setup.counts, steps, firstError: setup.results.find((r) => r.firstError)?.firstError };
+    return {
+      server: name,
+      members,
+      connected,
+      setupMs,
+      setupCounts: setup.counts,
+      steps,
+      firstError: setup.results.find((r) => r.firstError)?.firstError,
+    };
   } finally {
     await teardownClients().catch(() => {});
     await server.stop();
@@ -315,7 +349,18 @@ function loadRow(scenario: string, r: LoadResult, step: Step, notes: string[] = 
     lost: `${(step.lost * 100).toFixed(step.lost > 0 && step.lost < 0.001 ? 3 : 1)}%`,
     cpu: pct(step.cpu),
     rss: mib(step.rss),
-    notes: [...notes, `frames ${fmt(step.frameBytes)} B`, `RSS mean ${mib(step.rss)}, peak ${mib(step.rssPeak)} MiB`, `server CPU ${pct(step.sysShare)} kernel`, `${fmt(step.cpu > 0 ? step.delivered / step.cpu : 0)} deliveries per server CPU-second`, `clients CPU ${pct(step.clientCpu)}`, ...stallNote, ...skippedNote, ...closeNotes, ...(r.firstError ? [`first error: ${r.firstError.slice(0, 80)}`] : [])].join('; '),
+    notes: [
+      ...notes,
+      `frames ${fmt(step.frameBytes)} B`,
+      `RSS mean ${mib(step.rss)}, peak ${mib(step.rssPeak)} MiB`,
+      `server CPU ${pct(step.sysShare)} kernel`,
+      `${fmt(step.cpu > 0 ? step.delivered / step.cpu : 0)} deliveries per server CPU-second`,
+      `clients CPU ${pct(step.clientCpu)}`,
+      ...stallNote,
+      ...skippedNote,
+      ...closeNotes,
+      ...(r.firstError ? [`first error: ${r.firstError.slice(0, 80)}`] : []),
+    ].join('; '),
   };
 }
 
@@ -350,7 +395,21 @@ function errorRow(scenario: string, err: unknown): Row {
   failures++;
   const message = err instanceof Error ? err.message : String(err);
   log(`${scenario} failed: ${message}`);
-  return { scenario, server: 'error', members: '', offered: '', throughput: '', p50: '', p99: '', max: '', errors: '', lost: '', cpu: '', rss: '', notes: `scenario failed: ${message.slice(0, 300)}` };
+  return {
+    scenario,
+    server: 'error',
+    members: '',
+    offered: '',
+    throughput: '',
+    p50: '',
+    p99: '',
+    max: '',
+    errors: '',
+    lost: '',
+    cpu: '',
+    rss: '',
+    notes: `scenario failed: ${message.slice(0, 300)}`,
+  };
 }
 
 const loadSpec = (s: LoadSpec): LoadSpec => (MEASURE_MS ? { ...s, measureMs: MEASURE_MS } : s);
@@ -368,19 +427,41 @@ async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void
   const ms0 = m.steps[0]!;
   const rs0 = r.steps[0]!;
   raw[which] = { mayfly: summary(m), raw: summary(r) };
-  const kindNotes = (s: Step) => (spec.liveEvery ? [`/live p99 ${ms(s.histLive.quantile(0.99))} ms, /ws p99 ${ms(s.histWs.quantile(0.99))} ms`] : []);
-  rows.push(loadRow(title, m, ms0, kindNotes(ms0)), loadRow(title, r, rs0, kindNotes(rs0)), ratioRow(title, 'mayfly / raw', ms0, rs0, 'ratios: throughput, p50, p99, CPU, RSS'));
+  const kindNotes = (s: Step) =>
+    spec.liveEvery ? [`/live p99 ${ms(s.histLive.quantile(0.99))} ms, /ws p99 ${ms(s.histWs.quantile(0.99))} ms`] : [];
+  rows.push(
+    loadRow(title, m, ms0, kindNotes(ms0)),
+    loadRow(title, r, rs0, kindNotes(rs0)),
+    ratioRow(title, 'mayfly / raw', ms0, rs0, 'ratios: throughput, p50, p99, CPU, RSS'),
+  );
   const p99 = ms0.hist.quantile(0.99) / 1000;
   const rawP99 = rs0.hist.quantile(0.99) / 1000;
   const errors = errorTotal(addCounts(addCounts(emptyCounts(), m.setupCounts), ms0.counts));
-  chart.push({ label: title, ratio: rs0.delivered > 0 ? ms0.delivered / rs0.delivered : null, target: which === 'heavy' ? 0.97 : null, p99, refP99: rawP99, refName: 'raw' });
+  chart.push({
+    label: title,
+    ratio: rs0.delivered > 0 ? ms0.delivered / rs0.delivered : null,
+    target: which === 'heavy' ? 0.97 : null,
+    p99,
+    refP99: rawP99,
+    refName: 'raw',
+  });
   if (which === 'moderate') {
-    targets.push({ scenario: title, target: 'p99 ≤ 2 ms', measured: `p99 ${p99.toFixed(2)} ms (raw ${rawP99.toFixed(2)} ms), ${errors} errors`, pass: p99 <= 2 && errors === 0 });
+    targets.push({
+      scenario: title,
+      target: 'p99 ≤ 2 ms',
+      measured: `p99 ${p99.toFixed(2)} ms (raw ${rawP99.toFixed(2)} ms), ${errors} errors`,
+      pass: p99 <= 2 && errors === 0,
+    });
   }
   if (which === 'heavy') {
     heavyMayfly = { step: ms0, rawP99 };
     const d = ms0.delivered / rs0.delivered;
-    targets.push({ scenario: title, target: 'delivers ≥ 97% of raw', measured: `${pct(d)} (${fmt(ms0.delivered)} vs ${fmt(rs0.delivered)}/s)`, pass: d >= 0.97 });
+    targets.push({
+      scenario: title,
+      target: 'delivers ≥ 97% of raw',
+      measured: `${pct(d)} (${fmt(ms0.delivered)} vs ${fmt(rs0.delivered)}/s)`,
+      pass: d >= 0.97,
+    });
     targets.push({
       scenario: title,
       target: 'p99 ≤ 3× raw or ≤ 10 ms',
@@ -388,7 +469,12 @@ async function scenarioLoad(which: 'moderate' | 'heavy' | 'mixed'): Promise<void
       pass: p99 <= 3 * rawP99 || p99 <= 10,
     });
     const c = ms0.cpu / rs0.cpu;
-    targets.push({ scenario: title, target: 'server CPU ≤ 1.3× raw', measured: `${c.toFixed(2)}× (${pct(ms0.cpu)} vs ${pct(rs0.cpu)} of a core)`, pass: c <= 1.3 });
+    targets.push({
+      scenario: title,
+      target: 'server CPU ≤ 1.3× raw',
+      measured: `${c.toFixed(2)}× (${pct(ms0.cpu)} vs ${pct(rs0.cpu)} of a core)`,
+      pass: c <= 1.3,
+    });
     const m2 = ms0.rss / rs0.rss;
     const peak = ms0.rssPeak / rs0.rssPeak;
     targets.push({
@@ -418,7 +504,14 @@ async function scenarioSaturation(): Promise<void> {
   const title = TITLES.saturation;
   const rates = Array.from({ length: s.maxSteps }, (_, k) => (s.startOffered * s.factor ** k) / (s.members * ROOM));
   log(`${title}: ${s.members} members, offered ${fmt(s.startOffered)} deliveries/s ×${s.factor} per step until delivered stops growing`);
-  const spec: LoadSpec = { members: s.members, rate: rates[0]!, liveEvery: 0, warmupMs: s.warmupMs, measureMs: s.measureMs, drainMs: s.drainMs };
+  const spec: LoadSpec = {
+    members: s.members,
+    rate: rates[0]!,
+    liveEvery: 0,
+    warmupMs: s.warmupMs,
+    measureMs: s.measureMs,
+    drainMs: s.drainMs,
+  };
   const cpuProfDir = PROFILE_DIR ? join(PROFILE_DIR, 'saturation') : undefined;
   if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
   const m = await loadRun('mayfly', spec, { rates, cpuProfDir });
@@ -434,15 +527,34 @@ async function scenarioSaturation(): Promise<void> {
   const rpb = rp ? best(rp) : null;
   raw.saturation = { mayfly: summary(m), raw: summary(r), ...(rp ? { rawPadded: summary(rp) } : {}) };
   const stepsNote = (x: LoadResult) => `peak of ${x.steps.length} steps: ${x.steps.map((st) => fmt(st.delivered / 1000)).join(' → ')} k/s`;
-  rows.push(loadRow(title, m, mb, [stepsNote(m)]), loadRow(title, r, rb, [stepsNote(r)]), ratioRow(title, 'mayfly / raw', mb, rb, 'at each server’s peak'));
+  rows.push(
+    loadRow(title, m, mb, [stepsNote(m)]),
+    loadRow(title, r, rb, [stepsNote(r)]),
+    ratioRow(title, 'mayfly / raw', mb, rb, 'at each server’s peak'),
+  );
   if (rp && rpb) {
     rp.server = `raw Bun, frames padded to ${pad} B`;
-    rows.push(loadRow(title, rp, rpb, [stepsNote(rp)]), ratioRow(title, 'mayfly / padded raw', mb, rpb, 'at each server’s peak: the same frame size'));
+    rows.push(
+      loadRow(title, rp, rpb, [stepsNote(rp)]),
+      ratioRow(title, 'mayfly / padded raw', mb, rpb, 'at each server’s peak: the same frame size'),
+    );
   }
   const ratio = mb.delivered / rb.delivered;
-  chart.push({ label: title, ratio, target: 0.9, p99: mb.hist.quantile(0.99) / 1000, refP99: rb.hist.quantile(0.99) / 1000, refName: 'raw' });
+  chart.push({
+    label: title,
+    ratio,
+    target: 0.9,
+    p99: mb.hist.quantile(0.99) / 1000,
+    refP99: rb.hist.quantile(0.99) / 1000,
+    refName: 'raw',
+  });
   const padded = rpb ? `; ${pct(mb.delivered / rpb.delivered)} of raw with frames padded to mayfly's ${pad} B` : '';
-  targets.push({ scenario: title, target: 'saturation ≥ 90% of raw', measured: `${pct(ratio)} (${fmt(mb.delivered)} vs ${fmt(rb.delivered)} deliveries/s)${padded}`, pass: ratio >= 0.9 });
+  targets.push({
+    scenario: title,
+    target: 'saturation ≥ 90% of raw',
+    measured: `${pct(ratio)} (${fmt(mb.delivered)} vs ${fmt(rb.delivered)} deliveries/s)${padded}`,
+    pass: ratio >= 0.9,
+  });
 }
 
 /** RSS after full GCs (SIGUSR2 → Bun.gc(true) in bench/guard.ts): the lower of two readings. */
@@ -475,7 +587,17 @@ async function idleRun(kind: 'mayfly' | 'raw', members: number) {
     await teardownClients();
     const held = status.openAtEnd;
     log(`${label(kind)}: idle ${held}/${members} held, ${((rss1 - rss0) / Math.max(1, held)).toFixed(0)} B/member, ${fds} fds`);
-    return { held, connected, setupMs, rss0, rss1, fds, idleCpu, counts: addCounts(setup.counts, status.counts), firstError: setup.results.find((r) => r.firstError)?.firstError };
+    return {
+      held,
+      connected,
+      setupMs,
+      rss0,
+      rss1,
+      fds,
+      idleCpu,
+      counts: addCounts(setup.counts, status.counts),
+      firstError: setup.results.find((r) => r.firstError)?.firstError,
+    };
   } finally {
     await teardownClients().catch(() => {});
     await server.stop();
@@ -544,7 +666,10 @@ async function stormRun(kind: 'mayfly' | 'raw') {
       const probing = probe({ server: server.pid, clients: clients.map((c) => c.pid) }, startAt, startAt + durationMs * 1000);
       const results = await Promise.all(
         clients.map((c) =>
-          c.ask<StormResult>({ cmd: 'storm', target: { origin: server.origin, kind }, phase: p, startAt, durationMs, concurrency, roomSize: ROOM }, durationMs + 30_000),
+          c.ask<StormResult>(
+            { cmd: 'storm', target: { origin: server.origin, kind }, phase: p, startAt, durationMs, concurrency, roomSize: ROOM },
+            durationMs + 30_000,
+          ),
         ),
       );
       const pr = await probing;
@@ -552,7 +677,15 @@ async function stormRun(kind: 'mayfly' | 'raw') {
       for (const r of results) h.merge(r.hist);
       const ok = results.reduce((s, r) => s + r.ok, 0);
       const failed = results.reduce((s, r) => s + r.failed, 0);
-      return { perS: ok / (durationMs / 1000), ok, failed, h, cpu: pr.cpu, rss: pr.rss, firstError: results.find((r) => r.firstError)?.firstError };
+      return {
+        perS: ok / (durationMs / 1000),
+        ok,
+        failed,
+        h,
+        cpu: pr.cpu,
+        rss: pr.rss,
+        firstError: results.find((r) => r.firstError)?.firstError,
+      };
     };
     const create = await phase('create');
     const join = await phase('join');
@@ -606,14 +739,40 @@ async function scenarioStorm(): Promise<void> {
     rss: `${(m.join.rss / r.join.rss).toFixed(2)}×`,
     notes: 'the raw server answers with random ids: a ceiling for HTTP on this runtime, not a like-for-like room service',
   });
-  chart.push({ label: `${title} (joins)`, ratio: m.join.perS / r.join.perS, target: null, p99: m.join.h.quantile(0.99) / 1000, refP99: r.join.h.quantile(0.99) / 1000, refName: 'raw' });
-  targets.push({ scenario: title, target: 'no target; reported', measured: `${fmt(m.create.perS)} creations/s, ${fmt(m.join.perS)} joins/s, ${m.create.failed + m.join.failed} failed`, pass: null });
+  chart.push({
+    label: `${title} (joins)`,
+    ratio: m.join.perS / r.join.perS,
+    target: null,
+    p99: m.join.h.quantile(0.99) / 1000,
+    refP99: r.join.h.quantile(0.99) / 1000,
+    refName: 'raw',
+  });
+  targets.push({
+    scenario: title,
+    target: 'no target; reported',
+    measured: `${fmt(m.create.perS)} creations/s, ${fmt(m.join.perS)} joins/s, ${m.create.failed + m.join.failed} failed`,
+    pass: null,
+  });
 }
 
 async function scenarioRedis(): Promise<void> {
   const title = TITLES.redis;
   if (NO_REDIS || !Bun.which('redis-server')) {
-    rows.push({ scenario: title, server: 'mayfly (redis)', members: '', offered: '', throughput: '', p50: '', p99: '', max: '', errors: '', lost: '', cpu: '', rss: '', notes: 'skipped: redis-server not available (or --no-redis)' });
+    rows.push({
+      scenario: title,
+      server: 'mayfly (redis)',
+      members: '',
+      offered: '',
+      throughput: '',
+      p50: '',
+      p99: '',
+      max: '',
+      errors: '',
+      lost: '',
+      cpu: '',
+      rss: '',
+      notes: 'skipped: redis-server not available (or --no-redis)',
+    });
     targets.push({ scenario: title, target: 'Redis delivers ≥ 90% of memory mode, p99 ≤ 50 ms', measured: 'skipped', pass: null });
     return;
   }
@@ -639,7 +798,14 @@ async function scenarioRedis(): Promise<void> {
     rows.push(ratioRow(title, 'redis / memory', st, mem, 'against mayfly’s memory mode in (2) of this run'));
   }
   const p99 = st.hist.quantile(0.99) / 1000;
-  chart.push({ label: title, ratio, target: 0.9, p99, refP99: heavyMayfly ? heavyMayfly.step.hist.quantile(0.99) / 1000 : null, refName: 'memory' });
+  chart.push({
+    label: title,
+    ratio,
+    target: 0.9,
+    p99,
+    refP99: heavyMayfly ? heavyMayfly.step.hist.quantile(0.99) / 1000 : null,
+    refName: 'memory',
+  });
   targets.push({
     scenario: title,
     target: 'Redis delivers ≥ 90% of memory mode, p99 ≤ 50 ms',

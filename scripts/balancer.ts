@@ -3,7 +3,10 @@
 // (what nginx does in docker-compose.yml): round-robin over healthy upstreams, HTTP and WebSocket.
 // Usage: UPSTREAMS=http://127.0.0.1:3001,http://127.0.0.1:3002 PORT=8080 bun scripts/balancer.ts
 
-const upstreams = (process.env.UPSTREAMS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const upstreams = (process.env.UPSTREAMS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 if (upstreams.length === 0) {
   console.error('UPSTREAMS must list at least one http://host:port');
   process.exit(2);
@@ -39,7 +42,11 @@ const server = Bun.serve<Pipe>({
     const upstream = pick();
     if (!upstream) return new Response('no healthy upstream', { status: 502 });
     if (req.headers.get('upgrade')?.toLowerCase() === 'websocket') {
-      const headers: Record<string, string> = { 'x-forwarded-for': client, 'x-forwarded-proto': url.protocol.slice(0, -1), 'x-forwarded-host': url.host };
+      const headers: Record<string, string> = {
+        'x-forwarded-for': client,
+        'x-forwarded-proto': url.protocol.slice(0, -1),
+        'x-forwarded-host': url.host,
+      };
       for (const h of FORWARDED) {
         const v = req.headers.get(h);
         if (v) headers[h] = v;

@@ -1,8 +1,7 @@
 // Configuration: the environment parsed and validated with zod; a bad value stops the start.
 import { z } from 'zod';
 
-const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const ConfigSchema = z
   .object({
@@ -32,7 +31,12 @@ const ConfigSchema = z
     RATE_LIMIT_EXEMPT: z
       .string()
       .default('')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
     MAX_FRAME_BYTES: int(16 * 1024, 1024, 16 * 1024 * 1024),
     MAX_BODY_BYTES: int(64 * 1024, 1024, 16 * 1024 * 1024),
     TRUST_PROXY: z

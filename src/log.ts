@@ -35,4 +35,3 @@ export function createLogger(level: Level = 'info', write: (line: string) => voi
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }
-

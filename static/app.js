@@ -1,21 +1,24 @@
 // mayfly's few lines of browser JavaScript: countdown, copy link, own messages, composer and reconnect catch-up.
-(function () {
-  'use strict';
-
-  var pad = function (n) { return String(n).padStart(2, '0'); };
+(() => {
+  var pad = (n) => String(n).padStart(2, '0');
 
   function formatLeft(ms) {
     var s = Math.max(0, Math.round(ms / 1000));
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
+    var h = Math.floor(s / 3600),
+      m = Math.floor((s % 3600) / 60),
+      sec = s % 60;
     return h > 0 ? h + 'h ' + pad(m) + 'm' : m + ':' + pad(sec);
   }
 
   // Times arrive in UTC; show them in the reader's own time zone.
   function localizeTimes(root) {
-    root.querySelectorAll('time[datetime]:not([data-local])').forEach(function (t) {
+    root.querySelectorAll('time[datetime]:not([data-local])').forEach((t) => {
       if (t.id === 'countdown') return;
       var d = new Date(t.getAttribute('datetime'));
-      if (!isNaN(d)) { t.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes()); t.title = d.toLocaleString(); }
+      if (!Number.isNaN(d)) {
+        t.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes());
+        t.title = d.toLocaleString();
+      }
       t.setAttribute('data-local', '');
     });
   }
@@ -34,10 +37,17 @@
 
     // Follow new messages only while the reader is at the bottom (not while they scroll back to read).
     var atBottom = true;
-    var scrollDown = function () { messages.scrollTop = messages.scrollHeight; atBottom = true; };
-    messages.addEventListener('scroll', function () {
-      atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 60;
-    }, { passive: true });
+    var scrollDown = () => {
+      messages.scrollTop = messages.scrollHeight;
+      atBottom = true;
+    };
+    messages.addEventListener(
+      'scroll',
+      () => {
+        atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 60;
+      },
+      { passive: true },
+    );
     scrollDown();
 
     // Countdown to expiry.
@@ -45,7 +55,7 @@
     var timer = null;
     if (countdown) {
       var expiresAt = Number(countdown.getAttribute('data-expires-at'));
-      var tick = function () {
+      var tick = () => {
         var left = expiresAt - Date.now();
         countdown.textContent = formatLeft(left);
         if (left <= 60000) countdown.classList.add('soon');
@@ -57,39 +67,55 @@
 
     // Copy link.
     var copy = document.getElementById('copy-link');
-    if (copy) copy.addEventListener('click', function () {
-      var link = copy.getAttribute('data-link');
-      var done = function () { copy.textContent = 'Copied!'; setTimeout(function () { copy.textContent = 'Copy link'; }, 1500); };
-      if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(done, fallback);
-      else fallback();
-      function fallback() {
-        var box = document.getElementById('room-link');
-        box.select();
-        try { document.execCommand('copy'); done(); } catch (e) { /* the link stays selected for manual copy */ }
-      }
-    });
+    if (copy)
+      copy.addEventListener('click', () => {
+        var link = copy.getAttribute('data-link');
+        var done = () => {
+          copy.textContent = 'Copied!';
+          setTimeout(() => {
+            copy.textContent = 'Copy link';
+          }, 1500);
+        };
+        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(done, fallback);
+        else fallback();
+        function fallback() {
+          var box = document.getElementById('room-link');
+          box.select();
+          try {
+            document.execCommand('copy');
+            done();
+          } catch {
+            /* the link stays selected for manual copy */
+          }
+        }
+      });
 
     // Destroy asks first.
     var destroy = document.getElementById('destroy-form');
-    if (destroy) destroy.addEventListener('submit', function (e) {
-      if (!confirm('Destroy this room for everyone? Every message will be gone.')) e.preventDefault();
-    });
+    if (destroy)
+      destroy.addEventListener('submit', (e) => {
+        if (!confirm('Destroy this room for everyone? Every message will be gone.')) e.preventDefault();
+      });
 
     // Enter sends, Shift+Enter makes a new line.
-    if (content) content.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault();
-        if (content.value.trim()) content.form.requestSubmit();
-      }
-    });
+    if (content)
+      content.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+          e.preventDefault();
+          if (content.value.trim()) content.form.requestSubmit();
+        }
+      });
 
     // New nodes: mark own messages, localize times, clear stale typing, keep scrolled to the bottom.
     var typingTimer = null;
-    new MutationObserver(function () {
+    new MutationObserver(() => {
       var follow = atBottom;
-      messages.querySelectorAll('li.msg:not(.seen)').forEach(function (li) {
+      messages.querySelectorAll('li.msg:not(.seen)').forEach((li) => {
         li.classList.add('seen');
-        if (li.getAttribute('data-member') === me) { li.classList.add('mine'); follow = true; }
+        if (li.getAttribute('data-member') === me) {
+          li.classList.add('mine');
+          follow = true;
+        }
         var empty = messages.querySelector('li.empty');
         if (empty) empty.remove();
         // A message from the typist ends their typing notice.
@@ -99,33 +125,45 @@
       localizeTimes(messages);
       if (follow) scrollDown();
     }).observe(messages, { childList: true });
-    messages.querySelectorAll('li.msg').forEach(function (li) { li.classList.add('seen'); });
+    messages.querySelectorAll('li.msg').forEach((li) => {
+      li.classList.add('seen');
+    });
 
-    new MutationObserver(function () {
+    new MutationObserver(() => {
       var t = typing.querySelector('[data-member]');
-      if (t && t.getAttribute('data-member') === me) { typing.textContent = ''; return; }
+      if (t && t.getAttribute('data-member') === me) {
+        typing.textContent = '';
+        return;
+      }
       clearTimeout(typingTimer);
-      if (t) typingTimer = setTimeout(function () { typing.textContent = ''; }, 4000);
+      if (t)
+        typingTimer = setTimeout(() => {
+          typing.textContent = '';
+        }, 4000);
     }).observe(typing, { childList: true });
 
     var errorTimer = null;
-    if (chatError) new MutationObserver(function () {
-      clearTimeout(errorTimer);
-      if (chatError.textContent) errorTimer = setTimeout(function () { chatError.textContent = ''; }, 6000);
-    }).observe(chatError, { childList: true });
+    if (chatError)
+      new MutationObserver(() => {
+        clearTimeout(errorTimer);
+        if (chatError.textContent)
+          errorTimer = setTimeout(() => {
+            chatError.textContent = '';
+          }, 6000);
+      }).observe(chatError, { childList: true });
 
     // A socket that is gone for good (refused, too fast, lost) cannot send: post the form the plain way instead,
     // which also reloads the page with a fresh connection.
-    document.addEventListener('htmx:ws:error', function (e) {
-      var err = e.detail && e.detail.error;
+    document.addEventListener('htmx:ws:error', (e) => {
+      var err = e.detail?.error;
       var form = document.getElementById('composer');
       if (e.target !== form || form.tagName !== 'FORM' || !content.value.trim()) return;
       if (err === 'Connection not open' || err === 'Connection closed') HTMLFormElement.prototype.submit.call(form);
     });
 
     // After a sent message, empty the composer.
-    document.addEventListener('htmx:ws:after:message:outgoing', function (e) {
-      var values = e.detail && e.detail.message && e.detail.message.values;
+    document.addEventListener('htmx:ws:after:message:outgoing', (e) => {
+      var values = e.detail?.message?.values;
       if (values && values.type === 'message' && composer && composer.tagName === 'FORM') {
         composer.reset();
         content.focus();
@@ -133,19 +171,20 @@
     });
 
     // Reconnects (network, restart, hidden tab) ask only for what this page has not seen yet.
-    var lastSeq = function () {
+    var lastSeq = () => {
       var all = messages.querySelectorAll('li[data-seq]');
       return all.length ? all[all.length - 1].getAttribute('data-seq') : '0';
     };
-    var retarget = function (e) {
-      var conn = e.detail && e.detail.connection;
-      if (conn && conn.url) conn.url = conn.url.replace(/since=\d*/, 'since=' + lastSeq());
+    var retarget = (e) => {
+      var conn = e.detail?.connection;
+      if (conn?.url) conn.url = conn.url.replace(/since=\d*/, 'since=' + lastSeq());
     };
     document.addEventListener('htmx:ws:before:connection', retarget);
     document.addEventListener('htmx:ws:after:message:incoming', retarget);
-    document.addEventListener('htmx:ws:after:connection', function () {
+    document.addEventListener('htmx:ws:after:connection', () => {
       room.setAttribute('data-live', 'open');
-      status.textContent = ''; status.className = 'conn';
+      status.textContent = '';
+      status.className = 'conn';
     });
 
     // The room is gone (expired or destroyed, maybe while this tab slept): no composer, no countdown, no actions.
@@ -172,12 +211,13 @@
       }
     }
     var RECONNECTS = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
-    document.addEventListener('htmx:ws:close', function (e) {
-      var code = e.detail && e.detail.code;
+    document.addEventListener('htmx:ws:close', (e) => {
+      var code = e.detail?.code;
       if (code === null || code === undefined) return; // cancelled or element removed, not a socket close
       room.setAttribute('data-live', 'closed');
       if (code === 4410 || code === 4404) {
-        status.textContent = ''; status.className = 'conn';
+        status.textContent = '';
+        status.className = 'conn';
         ended();
       } else if (RECONNECTS.indexOf(code) < 0) {
         status.textContent = 'Disconnected — reload the page to reconnect.';

@@ -1,6 +1,5 @@
 // Starts Swagger UI on /docs with mayfly's OpenAPI document (a file, not an inline script: the site's CSP allows only 'self').
-(function () {
-  'use strict';
+(() => {
   window.ui = window.SwaggerUIBundle({
     url: '/openapi.json',
     dom_id: '#swagger-ui',

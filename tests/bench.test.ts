@@ -10,47 +10,51 @@ import { need } from './helpers/requirements.ts';
 const hasRedis = need('redis-server');
 const ROOT = new URL('..', import.meta.url).pathname;
 
-test(
-  'bun run bench --quick runs every scenario and writes the table and the chart',
-  async () => {
-    const out = mkdtempSync(join(tmpdir(), 'mayfly-bench-'));
-    try {
-      const proc = Bun.spawn([process.execPath, 'bench/run.ts', '--quick', '--out', out, ...(hasRedis ? [] : ['--no-redis'])], {
-        cwd: ROOT,
-        stdout: 'pipe',
-        stderr: 'pipe',
-      });
-      // Past the budget: SIGTERM lets the bench stop its servers and clients, SIGKILL if it hangs.
-      const stop = setTimeout(() => proc.kill('SIGTERM'), 82_000);
-      const kill = setTimeout(() => proc.kill('SIGKILL'), 86_000);
-      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-      clearTimeout(stop);
-      clearTimeout(kill);
-      if (code !== 0) console.error(stdout.slice(-4000), stderr.slice(-4000));
-      expect(code).toBe(0);
+test('bun run bench --quick runs every scenario and writes the table and the chart', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'mayfly-bench-'));
+  try {
+    const proc = Bun.spawn([process.execPath, 'bench/run.ts', '--quick', '--out', out, ...(hasRedis ? [] : ['--no-redis'])], {
+      cwd: ROOT,
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
+    // Past the budget: SIGTERM lets the bench stop its servers and clients, SIGKILL if it hangs.
+    const stop = setTimeout(() => proc.kill('SIGTERM'), 82_000);
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 86_000);
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    clearTimeout(stop);
+    clearTimeout(kill);
+    if (code !== 0) console.error(stdout.slice(-4000), stderr.slice(-4000));
+    expect(code).toBe(0);
 
-      const md = readFileSync(join(out, 'latest.md'), 'utf8');
-      const rows = md.split('\n').filter((l) => l.startsWith('| ('));
-      for (const scenario of ['(1) moderate', '(2) heavy', '(3) saturation', '(4) idle', '(5) join storm', '(6) heavy, Redis', '(7) browser mix']) {
-        expect(rows.some((r) => r.startsWith(`| ${scenario} |`))).toBe(true);
-      }
-      // Both servers measured in the load scenarios, and no scenario failed outright.
-      for (const scenario of ['(1) moderate', '(2) heavy', '(3) saturation', '(7) browser mix']) {
-        expect(rows.some((r) => r.startsWith(`| ${scenario} | mayfly |`))).toBe(true);
-        expect(rows.some((r) => r.startsWith(`| ${scenario} | raw Bun |`))).toBe(true);
-      }
-      expect(rows.some((r) => r.includes('| error |'))).toBe(false);
-      if (hasRedis) expect(rows.some((r) => r.startsWith('| (6) heavy, Redis | mayfly (redis) |') && !r.includes('skipped'))).toBe(true);
-      expect(md).toContain('Rate limits set to');
-      expect(md).toMatch(/\| (PASS|\*\*FAIL\*\*) \|/);
-
-      const chart = readFileSync(join(out, 'latest.svg'), 'utf8');
-      expect(chart.startsWith('<svg')).toBe(true);
-      expect(chart.trim().endsWith('</svg>')).toBe(true);
-      expect(existsSync(join(out, 'latest.json'))).toBe(true);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
+    const md = readFileSync(join(out, 'latest.md'), 'utf8');
+    const rows = md.split('\n').filter((l) => l.startsWith('| ('));
+    for (const scenario of [
+      '(1) moderate',
+      '(2) heavy',
+      '(3) saturation',
+      '(4) idle',
+      '(5) join storm',
+      '(6) heavy, Redis',
+      '(7) browser mix',
+    ]) {
+      expect(rows.some((r) => r.startsWith(`| ${scenario} |`))).toBe(true);
     }
-  },
-  90_000,
-);
+    // Both servers measured in the load scenarios, and no scenario failed outright.
+    for (const scenario of ['(1) moderate', '(2) heavy', '(3) saturation', '(7) browser mix']) {
+      expect(rows.some((r) => r.startsWith(`| ${scenario} | mayfly |`))).toBe(true);
+      expect(rows.some((r) => r.startsWith(`| ${scenario} | raw Bun |`))).toBe(true);
+    }
+    expect(rows.some((r) => r.includes('| error |'))).toBe(false);
+    if (hasRedis) expect(rows.some((r) => r.startsWith('| (6) heavy, Redis | mayfly (redis) |') && !r.includes('skipped'))).toBe(true);
+    expect(md).toContain('Rate limits set to');
+    expect(md).toMatch(/\| (PASS|\*\*FAIL\*\*) \|/);
+
+    const chart = readFileSync(join(out, 'latest.svg'), 'utf8');
+    expect(chart.startsWith('<svg')).toBe(true);
+    expect(chart.trim().endsWith('</svg>')).toBe(true);
+    expect(existsSync(join(out, 'latest.json'))).toBe(true);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 90_000);

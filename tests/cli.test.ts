@@ -40,8 +40,14 @@ describe('sanitizer', () => {
 describe('arguments', () => {
   test('a room link gives the server and the id', () => {
     expect(parseRoomRef(`http://127.0.0.1:3000/rooms/${ID}`, 'http://x')).toEqual({ server: 'http://127.0.0.1:3000', roomId: ID });
-    expect(parseRoomRef(`https://chat.example.com/mayfly/rooms/${ID}/`, 'http://x')).toEqual({ server: 'https://chat.example.com/mayfly', roomId: ID });
-    expect(parseRoomRef(`wss://chat.example.com/rooms/${ID}/ws?token=t`, 'http://x')).toEqual({ server: 'https://chat.example.com', roomId: ID });
+    expect(parseRoomRef(`https://chat.example.com/mayfly/rooms/${ID}/`, 'http://x')).toEqual({
+      server: 'https://chat.example.com/mayfly',
+      roomId: ID,
+    });
+    expect(parseRoomRef(`wss://chat.example.com/rooms/${ID}/ws?token=t`, 'http://x')).toEqual({
+      server: 'https://chat.example.com',
+      roomId: ID,
+    });
     expect(parseRoomRef(ID, 'http://x')).toEqual({ server: 'http://x', roomId: ID });
     expect(parseRoomRef('https://example.com/', 'http://x')).toBeNull();
     expect(parseRoomRef('short', 'http://x')).toBeNull();
@@ -61,7 +67,9 @@ describe('arguments', () => {
       kind: 'ok',
       options: { server: 'https://m.example', roomId: ID, name: 'ann', password: 'pw', login: true },
     });
-    expect(parseArgs([ID, '--server', 'http://h:1'], { MAYFLY_SERVER: 'https://m.example' })).toMatchObject({ options: { server: 'http://h:1' } });
+    expect(parseArgs([ID, '--server', 'http://h:1'], { MAYFLY_SERVER: 'https://m.example' })).toMatchObject({
+      options: { server: 'http://h:1' },
+    });
     expect(parseArgs(['--help'])).toEqual({ kind: 'help' });
     expect(parseArgs([])).toMatchObject({ kind: 'error' });
     expect(parseArgs([ID, '--name'])).toMatchObject({ kind: 'error', message: '--name needs a value.' });
@@ -126,7 +134,9 @@ function spawnChat(args: string[], extraEnv: Record<string, string> = {}) {
       }
     },
     async exit(timeoutMs = 5000) {
-      const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`client did not exit\n${out}\n${err}`)), timeoutMs));
+      const timer = new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`client did not exit\n${out}\n${err}`)), timeoutMs),
+      );
       return Promise.race([proc.exited, timer]);
     },
   };
@@ -244,7 +254,9 @@ describe('terminal client', () => {
     chat.send('/quit');
     expect(await chat.exit()).toBe(0);
     await ws.next((f) => f.type === 'user_left' && f.username === 'bob', 3000, 'user_left for bob');
-    const info = (await (await fetch(`${server.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).json()) as { users: string[] };
+    const info = (await (await fetch(`${server.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).json()) as {
+      users: string[];
+    };
     expect(info.users).toEqual(['alice']);
     expect(chat.out()).toContain('* You left the room.');
   });
@@ -360,7 +372,10 @@ describe('terminal client', () => {
     const { room, link } = await roomWithAlice();
     const chat = spawnChat([link, '--name', 'bob']);
     await chat.waitOut(READY);
-    const res = await fetch(`${server.origin}/rooms/${room.room_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${room.owner_token}` } });
+    const res = await fetch(`${server.origin}/rooms/${room.room_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${room.owner_token}` },
+    });
     expect(res.status).toBe(204);
     expect(await chat.exit()).toBe(0);
     expect(chat.out()).toContain('The room was destroyed by its owner. Everything in it is gone.');

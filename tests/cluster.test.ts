@@ -90,7 +90,10 @@ describe.skipIf(!hasRedis)('several instances on one Redis', () => {
     const s2 = await ws(b, room.room_id, m2.token);
     s1.send({ type: 'message', content: 'soon gone' });
     await s2.type('message');
-    const res = await fetch(`${b.origin}/rooms/${room.room_id}`, { method: 'DELETE', headers: { authorization: `Bearer ${room.owner_token}` } });
+    const res = await fetch(`${b.origin}/rooms/${room.room_id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${room.owner_token}` },
+    });
     expect(res.status).toBe(204);
     for (const s of [s1, s2]) {
       expect((await s.closedWith()).code).toBe(4410);

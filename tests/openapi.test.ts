@@ -95,7 +95,8 @@ describe('GET /openapi.json', () => {
     const refs: string[] = [];
     const walk = (n: unknown) => {
       if (Array.isArray(n)) n.forEach(walk);
-      else if (n && typeof n === 'object') for (const [k, v] of Object.entries(n)) k === '$ref' && typeof v === 'string' ? refs.push(v) : walk(v);
+      else if (n && typeof n === 'object')
+        for (const [k, v] of Object.entries(n)) k === '$ref' && typeof v === 'string' ? refs.push(v) : walk(v);
     };
     walk(doc);
     expect(refs.length).toBeGreaterThan(10);
@@ -155,7 +156,9 @@ describe('schemas come from the handlers’ zod schemas', () => {
     expect(schema.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: LIMITS.roomName });
 
     // Same constraints as zod's own JSON Schema for the handler's schema (the document only adds descriptions and defaults).
-    const fromZod = JSON.parse(JSON.stringify(z.toJSONSchema(createRoomSchema(running.deps.config.MAX_EXPIRY_SECONDS), { io: 'input', unrepresentable: 'any' })));
+    const fromZod = JSON.parse(
+      JSON.stringify(z.toJSONSchema(createRoomSchema(running.deps.config.MAX_EXPIRY_SECONDS), { io: 'input', unrepresentable: 'any' })),
+    );
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(fromZod.properties).sort());
     for (const [key, want] of Object.entries(fromZod.properties as Json)) expect(schema.properties[key]).toMatchObject(want as Json);
     expect(schema.required.sort()).toEqual([...fromZod.required].sort());
@@ -193,12 +196,17 @@ describe('response schemas match what the server returns', () => {
     expect(Object.keys(body).filter((k) => !props.includes(k))).toEqual([]);
     expect((schema.required ?? []).filter((k: string) => !(k in body))).toEqual([]);
   }
-  const schemaOf = (path: string, method: string, status: string) => doc.paths[path][method].responses[status].content['application/json'].schema;
+  const schemaOf = (path: string, method: string, status: string) =>
+    doc.paths[path][method].responses[status].content['application/json'].schema;
   const J = { 'content-type': 'application/json' };
 
   test('room, join, message, history and error bodies', async () => {
     const o = running.origin;
-    let res = await fetch(`${o}/rooms`, { method: 'POST', headers: J, body: JSON.stringify({ name: 'Docs', owner_name: 'ada', password: 'pw' }) });
+    let res = await fetch(`${o}/rooms`, {
+      method: 'POST',
+      headers: J,
+      body: JSON.stringify({ name: 'Docs', owner_name: 'ada', password: 'pw' }),
+    });
     expect(res.status).toBe(201);
     const room = await res.json();
     conforms(room, schemaOf('/rooms', 'post', '201'));
@@ -206,7 +214,11 @@ describe('response schemas match what the server returns', () => {
     res = await fetch(`${o}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } });
     conforms(await res.json(), schemaOf('/rooms/{id}', 'get', '200')); // public view of a password room
 
-    res = await fetch(`${o}/rooms/${room.room_id}/join`, { method: 'POST', headers: J, body: JSON.stringify({ display_name: 'grace', password: 'pw' }) });
+    res = await fetch(`${o}/rooms/${room.room_id}/join`, {
+      method: 'POST',
+      headers: J,
+      body: JSON.stringify({ display_name: 'grace', password: 'pw' }),
+    });
     expect(res.status).toBe(200);
     const joined = await res.json();
     conforms(joined, schemaOf('/rooms/{id}/join', 'post', '200'));
@@ -215,7 +227,11 @@ describe('response schemas match what the server returns', () => {
     res = await fetch(`${o}/rooms/${room.room_id}`, { headers: { accept: 'application/json', ...auth } });
     conforms(await res.json(), schemaOf('/rooms/{id}', 'get', '200'));
 
-    res = await fetch(`${o}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { ...J, ...auth }, body: JSON.stringify({ content: 'hi' }) });
+    res = await fetch(`${o}/rooms/${room.room_id}/messages`, {
+      method: 'POST',
+      headers: { ...J, ...auth },
+      body: JSON.stringify({ content: 'hi' }),
+    });
     expect(res.status).toBe(201);
     conforms(await res.json(), schemaOf('/rooms/{id}/messages', 'post', '201'));
 

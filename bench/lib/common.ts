@@ -24,9 +24,9 @@ function bucketOf(v: number): number {
   return 64 + (e - 6) * SUB + (m - SUB);
 }
 
-function valueOf(b: number): number {
+function bucketValue(b: number): number {
   if (b < 64) return b;
-  const e = ((b - 64) / SUB | 0) + 6;
+  const e = (((b - 64) / SUB) | 0) + 6;
   const m = ((b - 64) % SUB) + SUB;
   return (m + 0.5) * 2 ** (e - 5);
 }
@@ -72,7 +72,7 @@ export class Hist {
     let seen = 0;
     for (let i = 0; i < NBUCKETS; i++) {
       seen += this.counts[i]!;
-      if (seen >= rank) return Math.min(valueOf(i), this.max);
+      if (seen >= rank) return Math.min(bucketValue(i), this.max);
     }
     return this.max;
   }

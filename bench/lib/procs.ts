@@ -56,7 +56,14 @@ function tail(stream: ReadableStream<Uint8Array> | undefined | null | number): (
   return () => text;
 }
 
-export type ServerProc = { kind: 'mayfly' | 'raw'; pid: number; origin: string; output: () => string; stop(): Promise<void>; signal(sig: NodeJS.Signals): void };
+export type ServerProc = {
+  kind: 'mayfly' | 'raw';
+  pid: number;
+  origin: string;
+  output: () => string;
+  stop(): Promise<void>;
+  signal(sig: NodeJS.Signals): void;
+};
 
 export type ServerOptions = { env?: Record<string, string>; cpuProfDir?: string };
 
@@ -76,7 +83,10 @@ export async function startServer(kind: 'mayfly' | 'raw', opts: ServerOptions = 
   const origin = `http://127.0.0.1:${port}`;
   const until = Date.now() + 20_000;
   for (;;) {
-    const ok = await fetch(`${origin}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${origin}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (proc.exitCode !== null || Date.now() > until) {
       proc.kill('SIGKILL');
@@ -108,10 +118,13 @@ export type RedisProc = { url: string; pid: number; stop(): Promise<void> };
 export async function startRedis(): Promise<RedisProc> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mayfly-bench-redis-'));
-  const proc = spawnRaised(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    stdout: 'ignore',
-    stderr: 'ignore',
-  });
+  const proc = spawnRaised(
+    ['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      stdout: 'ignore',
+      stderr: 'ignore',
+    },
+  );
   const until = Date.now() + 10_000;
   for (;;) {
     try {

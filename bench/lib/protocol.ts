@@ -50,7 +50,15 @@ export type Counts = {
 
 export const emptyCounts = (): Counts => ({ errorFrames: 0, unexpectedCloses: 0, closeCodes: {}, connectFailures: 0, httpFailures: 0 });
 
-export type SetupResult = { ev: 'setup'; members: number; connected: number; rooms: number; ms: number; counts: Counts; firstError?: string };
+export type SetupResult = {
+  ev: 'setup';
+  members: number;
+  connected: number;
+  rooms: number;
+  ms: number;
+  counts: Counts;
+  firstError?: string;
+};
 
 export type RunResult = {
   ev: 'run';
@@ -71,6 +79,13 @@ export type RunResult = {
   openAtEnd: number;
 };
 
-export type StormResult = { ev: 'storm'; ok: number; failed: number; hist: HistJson; statuses: Record<string, number>; firstError?: string };
+export type StormResult = {
+  ev: 'storm';
+  ok: number;
+  failed: number;
+  hist: HistJson;
+  statuses: Record<string, number>;
+  firstError?: string;
+};
 
 export type Reply = SetupResult | RunResult | StormResult | { ev: 'teardown'; closed: number } | { ev: 'error'; message: string };

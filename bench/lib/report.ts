@@ -19,7 +19,14 @@ export type Row = {
 export type TargetCheck = { scenario: string; target: string; measured: string; pass: boolean | null };
 
 /** Numbers the chart needs, per scenario: mayfly and its reference (raw, or memory mode for Redis). */
-export type ChartPoint = { label: string; ratio: number | null; target: number | null; p99: number | null; refP99: number | null; refName: string };
+export type ChartPoint = {
+  label: string;
+  ratio: number | null;
+  target: number | null;
+  p99: number | null;
+  refP99: number | null;
+  refName: string;
+};
 
 export type Report = {
   title: string;
@@ -39,10 +46,15 @@ const esc = (s: string) => s.replace(/\|/g, '\\|');
 export function markdown(r: Report): string {
   const lines: string[] = [];
   lines.push(`# ${r.title}`, '');
-  lines.push(`${r.mode === 'quick' ? '**Quick sanity pass** (small counts, short windows): the figures are not a measurement; the targets are for the full run. ' : ''}Run ${r.startedAt}, ${r.seconds.toFixed(0)} s. ${r.machine}`, '');
+  lines.push(
+    `${r.mode === 'quick' ? '**Quick sanity pass** (small counts, short windows): the figures are not a measurement; the targets are for the full run. ' : ''}Run ${r.startedAt}, ${r.seconds.toFixed(0)} s. ${r.machine}`,
+    '',
+  );
   lines.push(r.limits, '');
   lines.push('## Results', '');
-  lines.push('| Scenario | Server | Members | Offered/s | Throughput | p50 ms | p99 ms | max ms | Errors | Lost | Server CPU | RSS MiB | Notes |');
+  lines.push(
+    '| Scenario | Server | Members | Offered/s | Throughput | p50 ms | p99 ms | max ms | Errors | Lost | Server CPU | RSS MiB | Notes |',
+  );
   lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const row of r.rows) {
     lines.push(
@@ -53,7 +65,9 @@ export function markdown(r: Report): string {
   lines.push('| Scenario | Target | Measured | Result |');
   lines.push('|---|---|---|---|');
   for (const t of r.targets) {
-    lines.push(`| ${esc(t.scenario)} | ${esc(t.target)} | ${esc(t.measured)} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : '**FAIL**'} |`);
+    lines.push(
+      `| ${esc(t.scenario)} | ${esc(t.target)} | ${esc(t.measured)} | ${t.pass === null ? 'n/a' : t.pass ? 'PASS' : '**FAIL**'} |`,
+    );
   }
   lines.push('', '## Method', '');
   for (const m of r.method) lines.push(`- ${m}`);
@@ -74,7 +88,9 @@ export function svg(r: Report): string {
   const width = labelW + panelW * 2 + gap + 130;
   const height = top + pts.length * rowH + 60;
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   out.push(`<text x="12" y="22" font-size="15" font-weight="600">${xml(r.title)}${r.mode === 'quick' ? ' (quick pass)' : ''}</text>`);
   const x1 = labelW;
@@ -85,7 +101,9 @@ export function svg(r: Report): string {
   const maxPct = 150;
   const px = (pct: number) => x1 + (Math.min(pct, maxPct) / maxPct) * panelW;
   for (const g of [0, 50, 100, 150]) {
-    out.push(`<line x1="${px(g)}" y1="${top - 8}" x2="${px(g)}" y2="${top + pts.length * rowH}" stroke="${g === 100 ? '#888' : '#ddd'}" stroke-dasharray="${g === 100 ? '4 3' : ''}"/>`);
+    out.push(
+      `<line x1="${px(g)}" y1="${top - 8}" x2="${px(g)}" y2="${top + pts.length * rowH}" stroke="${g === 100 ? '#888' : '#ddd'}" stroke-dasharray="${g === 100 ? '4 3' : ''}"/>`,
+    );
     out.push(`<text x="${px(g)}" y="${top + pts.length * rowH + 16}" text-anchor="middle" fill="#555">${g}%</text>`);
   }
   // Panel 2: log10 ms from 0.1 to 10 s.
@@ -104,22 +122,33 @@ export function svg(r: Report): string {
       const fill = p.target === null ? '#8fa9c9' : p.ratio >= p.target ? '#3a7d44' : '#c0392b';
       out.push(`<rect x="${x1}" y="${y + 4}" width="${Math.max(1, px(pct) - x1)}" height="18" fill="${fill}"/>`);
       out.push(`<text x="${px(pct) + 4}" y="${y + 17}" fill="#222">${pct.toFixed(0)}%${pct > maxPct ? ' ›' : ''}</text>`);
-      if (p.target !== null) out.push(`<line x1="${px(p.target * 100)}" y1="${y + 1}" x2="${px(p.target * 100)}" y2="${y + 25}" stroke="#000" stroke-width="2"/>`);
+      if (p.target !== null)
+        out.push(
+          `<line x1="${px(p.target * 100)}" y1="${y + 1}" x2="${px(p.target * 100)}" y2="${y + 25}" stroke="#000" stroke-width="2"/>`,
+        );
     } else out.push(`<text x="${x1 + 4}" y="${y + 17}" fill="#777">—</text>`);
     if (p.p99 !== null) {
       out.push(`<rect x="${x2}" y="${y + 3}" width="${Math.max(1, lx(p.p99) - x2)}" height="10" fill="#2e6da4"/>`);
-      out.push(`<text x="${lx(p.p99) + 4}" y="${y + 12}" font-size="10">mayfly ${p.p99 < 100 ? p.p99.toFixed(2) : p.p99.toFixed(0)}</text>`);
+      out.push(
+        `<text x="${lx(p.p99) + 4}" y="${y + 12}" font-size="10">mayfly ${p.p99 < 100 ? p.p99.toFixed(2) : p.p99.toFixed(0)}</text>`,
+      );
     }
     if (p.refP99 !== null) {
       out.push(`<rect x="${x2}" y="${y + 15}" width="${Math.max(1, lx(p.refP99) - x2)}" height="10" fill="#aaa"/>`);
-      out.push(`<text x="${lx(p.refP99) + 4}" y="${y + 24}" font-size="10">${xml(p.refName)} ${p.refP99 < 100 ? p.refP99.toFixed(2) : p.refP99.toFixed(0)}</text>`);
+      out.push(
+        `<text x="${lx(p.refP99) + 4}" y="${y + 24}" font-size="10">${xml(p.refName)} ${p.refP99 < 100 ? p.refP99.toFixed(2) : p.refP99.toFixed(0)}</text>`,
+      );
     }
   });
   const ly = top + pts.length * rowH + 40;
   out.push(`<rect x="${x1}" y="${ly - 10}" width="12" height="12" fill="#3a7d44"/><text x="${x1 + 16}" y="${ly}">meets its target</text>`);
   out.push(`<rect x="${x1 + 130}" y="${ly - 10}" width="12" height="12" fill="#c0392b"/><text x="${x1 + 146}" y="${ly}">misses it</text>`);
-  out.push(`<line x1="${x1 + 230}" y1="${ly - 11}" x2="${x1 + 230}" y2="${ly + 2}" stroke="#000" stroke-width="2"/><text x="${x1 + 236}" y="${ly}">target</text>`);
-  out.push(`<rect x="${x1}" y="${ly + 8}" width="12" height="12" fill="#8fa9c9"/><text x="${x1 + 16}" y="${ly + 18}">no throughput target (see the table)</text>`);
+  out.push(
+    `<line x1="${x1 + 230}" y1="${ly - 11}" x2="${x1 + 230}" y2="${ly + 2}" stroke="#000" stroke-width="2"/><text x="${x1 + 236}" y="${ly}">target</text>`,
+  );
+  out.push(
+    `<rect x="${x1}" y="${ly + 8}" width="12" height="12" fill="#8fa9c9"/><text x="${x1 + 16}" y="${ly + 18}">no throughput target (see the table)</text>`,
+  );
   out.push(`<rect x="${x2}" y="${ly - 10}" width="12" height="12" fill="#2e6da4"/><text x="${x2 + 16}" y="${ly}">mayfly</text>`);
   out.push(`<rect x="${x2 + 80}" y="${ly - 10}" width="12" height="12" fill="#aaa"/><text x="${x2 + 96}" y="${ly}">reference</text>`);
   out.push('</svg>');

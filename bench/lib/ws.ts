@@ -188,7 +188,7 @@ export class WsClient {
     }
     const w = s.write(f);
     if (w < f.length) {
-      const rest = f.subarray(w > 0 ? w : 0);
+      const rest = f.subarray(Math.max(w, 0));
       c.out = [rest];
       c.outBytes = rest.length;
     }
@@ -201,8 +201,8 @@ export class WsClient {
       const f = c.out[0]!;
       const w = s.write(f);
       if (w < f.length) {
-        c.out[0] = f.subarray(w > 0 ? w : 0);
-        c.outBytes -= w > 0 ? w : 0;
+        c.out[0] = f.subarray(Math.max(w, 0));
+        c.outBytes -= Math.max(w, 0);
         return;
       }
       c.outBytes -= f.length;

@@ -8,10 +8,7 @@ import type { AccountStore } from '../storage/account-store.ts';
 
 export const RegisterSchema = z.object({
   username: Username,
-  password: z
-    .string({ message: 'is required' })
-    .min(8, 'must be at least 8 characters')
-    .max(128, 'must be at most 128 characters'),
+  password: z.string({ message: 'is required' }).min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters'),
 });
 export const LoginSchema = z.object({
   username: z.string({ message: 'is required' }).trim().min(1, 'is required').max(64),

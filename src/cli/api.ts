@@ -33,7 +33,13 @@ export async function call(server: string, method: string, path: string, opts: C
   } catch (err) {
     const code = (err as { code?: unknown } | null)?.code;
     const why =
-      err instanceof Error && err.name === 'TimeoutError' ? 'no answer in time' : typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+      err instanceof Error && err.name === 'TimeoutError'
+        ? 'no answer in time'
+        : typeof code === 'string'
+          ? code
+          : err instanceof Error
+            ? err.message
+            : String(err);
     throw new CliError(`Cannot reach the mayfly server at ${clean(server)} (${clean(why)}). Is it running, and is the address right?`);
   }
   const text = await res.text().catch(() => '');

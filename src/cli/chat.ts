@@ -3,7 +3,19 @@
 import * as readline from 'node:readline';
 import { CliError, describeJoinFailure, isObject, join, leave, login, roomInfo, type Joined } from './api.ts';
 import { parseArgs, USAGE, type Options } from './args.ts';
-import { clock, DESTROYED, EXPIRED, formatError, formatJoined, formatLeft, formatMessage, formatTyping, formatUsers, GONE, NO_SUCH_ROOM } from './format.ts';
+import {
+  clock,
+  DESTROYED,
+  EXPIRED,
+  formatError,
+  formatJoined,
+  formatLeft,
+  formatMessage,
+  formatTyping,
+  formatUsers,
+  GONE,
+  NO_SUCH_ROOM,
+} from './format.ts';
 import { ask, askHidden } from './prompt.ts';
 import { clean } from './sanitize.ts';
 
@@ -18,7 +30,6 @@ const CLEAR_LINE_ABOVE = '\u001b[1A\u001b[2K';
 
 const interactive = Boolean(process.stdin.isTTY);
 const fancy = interactive && Boolean(process.stdout.isTTY);
-
 
 function guestName(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(2));
@@ -69,7 +80,8 @@ async function enter(opts: Options): Promise<Joined> {
   if (info && !info.exists) throw new CliError(NO_SUCH_ROOM);
   let password = opts.password;
   if (info?.passwordProtected && password === undefined) {
-    if (!interactive) throw new CliError('This room is password protected: give the password with --password PW (or set MAYFLY_ROOM_PASSWORD).');
+    if (!interactive)
+      throw new CliError('This room is password protected: give the password with --password PW (or set MAYFLY_ROOM_PASSWORD).');
     password = await askPassword('Room password: ');
   }
 
@@ -197,7 +209,8 @@ class Session {
       case 'user_joined':
       case 'user_left':
         if (Array.isArray(event.users)) this.users = event.users.map(String);
-        if (event.username !== this.me.username) this.print(event.type === 'user_joined' ? formatJoined(event.username) : formatLeft(event.username));
+        if (event.username !== this.me.username)
+          this.print(event.type === 'user_joined' ? formatJoined(event.username) : formatLeft(event.username));
         break;
       case 'typing': {
         const who = String(event.username ?? '');
@@ -272,7 +285,8 @@ class Session {
     }
     const delay = Math.min(10_000, 500 * 2 ** (this.attempts - 1)) * (0.8 + Math.random() * 0.4);
     if (this.attempts === 1) {
-      const what = code === 1012 ? 'the server is restarting' : code === 1006 ? 'the connection dropped' : `code ${code}${why ? `, ${why}` : ''}`;
+      const what =
+        code === 1012 ? 'the server is restarting' : code === 1006 ? 'the connection dropped' : `code ${code}${why ? `, ${why}` : ''}`;
       this.print(`! Disconnected (${what}); reconnecting…`);
     } else if (this.attempts % 5 === 0) {
       this.print(`! Still reconnecting (attempt ${this.attempts})…`);
@@ -295,7 +309,11 @@ class Session {
     if (name === '/who') return this.print(this.everConnected ? formatUsers(this.users) : '* Not connected yet.');
     if (name === '/help') {
       return this.print(
-        ['* /who      who is in the room', '* /quit     leave the room (also Ctrl-D)', '* //text    send a message that starts with /'].join('\n'),
+        [
+          '* /who      who is in the room',
+          '* /quit     leave the room (also Ctrl-D)',
+          '* //text    send a message that starts with /',
+        ].join('\n'),
       );
     }
     this.print(`! Unknown command ${clean(name)}; /help lists the commands.`);

@@ -43,7 +43,8 @@ export function askHidden(question: string): Promise<string | null> {
         if (ch === '\r' || ch === '\n') return done(secret);
         if (ch === '\u0003' || (ch === '\u0004' && secret === '')) return done(null);
         if (ch === '\u007f' || ch === '\b') secret = [...secret].slice(0, -1).join('');
-        else if (ch === '\u0015') secret = ''; // Ctrl-U
+        else if (ch === '\u0015')
+          secret = ''; // Ctrl-U
         else if (ch >= ' ') secret += ch;
       }
     };

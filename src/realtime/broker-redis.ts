@@ -35,7 +35,10 @@ end
 redis.call('HSET', KEYS[1], 'listeners', table.concat(kept, ','))
 return 1
 `;
-type ListenCommands = { mayflyListen(state: string, id: string): Promise<number>; mayflyUnlisten(state: string, id: string): Promise<number> };
+type ListenCommands = {
+  mayflyListen(state: string, id: string): Promise<number>;
+  mayflyUnlisten(state: string, id: string): Promise<number>;
+};
 
 /** A room's message order here: the seq expected next, and messages that overtook it. */
 type Order = { next: number | null; held: Map<number, RoomEvent>; timer: ReturnType<typeof setTimeout> | null };
@@ -146,7 +149,11 @@ export class RedisBroker implements Broker {
     for (const order of this.orders.values()) if (order.timer) clearTimeout(order.timer);
     this.orders.clear();
     // Leave the rooms' listeners (best effort: a crashed instance's entry only makes others publish).
-    await Promise.all([...this.confirmed].map((roomId) => this.commands.mayflyUnlisten(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => {})));
+    await Promise.all(
+      [...this.confirmed].map((roomId) =>
+        this.commands.mayflyUnlisten(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => {}),
+      ),
+    );
     this.rooms.clear();
     this.confirmed.clear();
     this.sub.disconnect();

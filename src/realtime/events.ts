@@ -10,7 +10,11 @@ export type EndEvent = Base & { type: 'room_expired' | 'room_destroyed' };
 
 export type RoomEvent = MessageEvent | PresenceEvent | TypingEvent | EndEvent;
 
-export type HistoryEvent = Base & { type: 'history'; users: string[]; messages: Array<Omit<MessageEvent, 'room_id' | 'timestamp' | 'type'> & { type: 'message'; room_id: string; timestamp: string }> };
+export type HistoryEvent = Base & {
+  type: 'history';
+  users: string[];
+  messages: Array<Omit<MessageEvent, 'room_id' | 'timestamp' | 'type'> & { type: 'message'; room_id: string; timestamp: string }>;
+};
 export type ErrorEvent = Base & { type: 'error'; code: string; message: string };
 
 const now = () => new Date().toISOString();
@@ -32,7 +36,15 @@ export function messageEvent(roomId: string, m: Message): MessageEvent {
 /** A stored message event (JSON) back as a Message. */
 export function messageFromEventJson(json: string): Message {
   const e = JSON.parse(json) as MessageEvent;
-  return { seq: e.seq, id: e.id, username: e.username, memberId: e.member_id, content: e.content, timestamp: e.timestamp, verified: e.verified };
+  return {
+    seq: e.seq,
+    id: e.id,
+    username: e.username,
+    memberId: e.member_id,
+    content: e.content,
+    timestamp: e.timestamp,
+    verified: e.verified,
+  };
 }
 
 // What JSON.stringify escapes in a string: quote, backslash, control characters, (lone) surrogates.

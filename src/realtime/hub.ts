@@ -93,7 +93,7 @@ export class Hub {
   detach(ws: Socket): { lastForToken: boolean } {
     const { roomId, tokenHash } = ws.data;
     const room = this.rooms.get(roomId);
-    if (!room || !room.all.delete(ws)) return { lastForToken: false };
+    if (!room?.all.delete(ws)) return { lastForToken: false };
     room.catchingUp.delete(ws);
     room[ws.data.kind]--;
     const sockets = room.all;

@@ -60,7 +60,6 @@ export class WindowLimiter {
     return !!w && w.resetAt > now && w.count >= this.limit;
   }
 
-
   prune(now = Date.now()): void {
     for (const [k, w] of this.hits) if (w.resetAt <= now) this.hits.delete(k);
   }

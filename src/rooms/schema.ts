@@ -31,8 +31,7 @@ const optionalInt = (min: number, max: number) =>
       .optional(),
   );
 
-const optionalString = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 export const Username = z
   .string({ message: 'is required' })
@@ -94,7 +93,10 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number) {
 export type CreateRoomInput = z.infer<ReturnType<typeof buildCreateRoomSchema>>;
 
 export const JoinSchema = z.preprocess(
-  (b) => (b && typeof b === 'object' ? { ...b, username: (b as Record<string, unknown>).username ?? (b as Record<string, unknown>).display_name } : b),
+  (b) =>
+    b && typeof b === 'object'
+      ? { ...b, username: (b as Record<string, unknown>).username ?? (b as Record<string, unknown>).display_name }
+      : b,
   z.object({ username: Username, password: optionalString(Password) }),
 );
 export type JoinInput = z.infer<typeof JoinSchema>;
@@ -124,7 +126,8 @@ export function parseClientFrame(json: unknown): { success: true; data: ClientFr
     const frame = json as { type?: unknown; content?: unknown };
     if (frame.type === 'message' && typeof frame.content === 'string') {
       const content = frame.content.trim();
-      if (content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content)) return { success: true, data: { type: 'message', content } };
+      if (content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content))
+        return { success: true, data: { type: 'message', content } };
     } else if (frame.type === 'typing') return { success: true, data: { type: 'typing' } };
   }
   return ClientFrame.safeParse(json);

@@ -99,7 +99,10 @@ export class RoomService {
     return Date.now() + (presence === 'api' ? grace * 4 : grace);
   }
 
-  async create(input: CreateRoomInput, opts: { ownerJoins: boolean; verifiedAs?: string }): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
+  async create(
+    input: CreateRoomInput,
+    opts: { ownerJoins: boolean; verifiedAs?: string },
+  ): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
     const { config } = this.deps;
     const now = Date.now();
     const ownerToken = nanoid(32);
@@ -120,7 +123,12 @@ export class RoomService {
     this.timers.schedule(room);
     let owner: Member | null = null;
     if (opts.ownerJoins) owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page');
-    this.deps.log.info('room created', { room_id: room.id, expiry_seconds: expiry, max_users: room.maxUsers, password: !!room.passwordHash });
+    this.deps.log.info('room created', {
+      room_id: room.id,
+      expiry_seconds: expiry,
+      max_users: room.maxUsers,
+      password: !!room.passwordHash,
+    });
     return { room, ownerToken, owner };
   }
 
@@ -191,7 +199,15 @@ export class RoomService {
   async present(roomId: string, member: Member, presence: Presence): Promise<void> {
     const claim = await this.deps.store.claimSeat(roomId, member.tokenHash, this.leaseUntil(presence));
     if (!claim.ok) {
-      throw new RoomError(claim.reason === 'full' ? 'room_full' : claim.reason === 'taken' ? 'name_taken' : claim.reason === 'unknown' ? 'unauthorized' : 'not_found');
+      throw new RoomError(
+        claim.reason === 'full'
+          ? 'room_full'
+          : claim.reason === 'taken'
+            ? 'name_taken'
+            : claim.reason === 'unknown'
+              ? 'unauthorized'
+              : 'not_found',
+      );
     }
     if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', member.identity.username, claim.users));
   }
@@ -243,7 +259,8 @@ export class RoomService {
   async destroy(roomId: string, by: { member?: Member | null; ownerToken?: string | null }): Promise<void> {
     const room = await this.get(roomId);
     const isOwner =
-      (by.member?.identity.owner ?? false) || (!!by.ownerToken && !!room.ownerTokenHash && hashToken(by.ownerToken) === room.ownerTokenHash);
+      (by.member?.identity.owner ?? false) ||
+      (!!by.ownerToken && !!room.ownerTokenHash && hashToken(by.ownerToken) === room.ownerTokenHash);
     if (!isOwner) throw new RoomError('forbidden');
     await this.end(roomId, 'room_destroyed');
   }

@@ -43,6 +43,4 @@ export type Message = {
 
 export type MessageDraft = Omit<Message, 'seq'>;
 
-export type SeatClaim =
-  | { ok: true; fresh: boolean; users: string[] }
-  | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' };
+export type SeatClaim = { ok: true; fresh: boolean; users: string[] } | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' };

@@ -195,7 +195,13 @@ export const MAX_APPENDING = 20_000;
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
 const BUSY = new StorageBusyError();
 
-type PendingAppend = { roomId: string; draft: MessageDraft; historyLimit: number; resolve: (m: Message | null) => void; reject: (e: unknown) => void };
+type PendingAppend = {
+  roomId: string;
+  draft: MessageDraft;
+  historyLimit: number;
+  resolve: (m: Message | null) => void;
+  reject: (e: unknown) => void;
+};
 
 export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
@@ -276,7 +282,13 @@ export class RedisRoomStore implements RoomStore {
     return [];
   }
 
-  private async claim(roomId: string, tokenHash: string, identity: Identity | null, username: string | null, leaseUntil: number): Promise<SeatClaim> {
+  private async claim(
+    roomId: string,
+    tokenHash: string,
+    identity: Identity | null,
+    username: string | null,
+    leaseUntil: number,
+  ): Promise<SeatClaim> {
     const key = this.keys(roomId);
     let fold = username?.toLowerCase() ?? '';
     if (!identity) {
@@ -393,10 +405,22 @@ export class RedisRoomStore implements RoomStore {
         text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
       }
       try {
-        const seqs = (await this.redis.mayflyAppendBatch(String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, text, own?.instance ?? '')).split(',');
+        const seqs = (
+          await this.redis.mayflyAppendBatch(
+            String(limit),
+            String(Date.now()),
+            String(KEY_MARGIN_MS),
+            this.prefix,
+            text,
+            own?.instance ?? '',
+          )
+        ).split(',');
         group.forEach((a, i) => {
           const seq = Number(seqs[i]);
-          if (!seq) return a.resolve(null);
+          if (!seq) {
+            a.resolve(null);
+            return;
+          }
           const message = a.draft as Message; // the draft becomes the message: no copy per message
           message.seq = Math.abs(seq);
           // Not published (no other instance listens): delivered here, with the JSON history keeps.

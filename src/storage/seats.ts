@@ -9,7 +9,14 @@ export const usersOf = (seats: Seat[]) => seats.map((s) => s.username);
 export const liveSeats = (seats: Seat[], now: number) => seats.filter((s) => s.leaseUntil > now);
 
 /** Takes or renews a seat; lapsed seats stay until a sweep announces them. Mutates on success. */
-export function takeSeat(h: SeatHolder, maxUsers: number, tokenHash: string, identity: Identity, leaseUntil: number, now: number): SeatClaim {
+export function takeSeat(
+  h: SeatHolder,
+  maxUsers: number,
+  tokenHash: string,
+  identity: Identity,
+  leaseUntil: number,
+  now: number,
+): SeatClaim {
   const live = liveSeats(h.seats, now);
   const mine = h.seats.find((s) => s.tokenHash === tokenHash);
   if (mine && mine.leaseUntil > now) {

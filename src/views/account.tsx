@@ -30,7 +30,15 @@ export function RegisterPage({ values = {}, errors }: { values?: Record<string, 
   );
 }
 
-export function LoginPage({ values = {}, errors, notice }: { values?: Record<string, string>; errors?: Record<string, string> | null; notice?: string | null }) {
+export function LoginPage({
+  values = {},
+  errors,
+  notice,
+}: {
+  values?: Record<string, string>;
+  errors?: Record<string, string> | null;
+  notice?: string | null;
+}) {
   return (
     <main class="narrow">
       <section class="card">

@@ -56,8 +56,8 @@ export function MemberItems({ users }: { users: string[] }) {
 export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' }) {
   return (
     <div id="composer" class="ended" role="status">
-      <strong>{kind === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.'}</strong>{' '}
-      Every message is gone. <a href="/">Start a new room</a>
+      <strong>{kind === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.'}</strong> Every message is gone.{' '}
+      <a href="/">Start a new room</a>
     </div>
   );
 }

@@ -32,23 +32,25 @@ export function Layout({ title, children, live, account }: LayoutProps) {
               mayfly
             </a>
             {account !== undefined && (
-            <nav class="site-nav" aria-label="Account">
-              {account ? (
-                <>
-                  <span class="whoami">
-                    Signed in as <strong>{account.username}</strong>
-                  </span>
-                  <form method="post" action="/logout" class="inline">
-                    <button type="submit" class="link">Log out</button>
-                  </form>
-                </>
-              ) : (
-                <>
-                  <a href="/login">Log in</a>
-                  <a href="/register">Register</a>
-                </>
-              )}
-            </nav>
+              <nav class="site-nav" aria-label="Account">
+                {account ? (
+                  <>
+                    <span class="whoami">
+                      Signed in as <strong>{account.username}</strong>
+                    </span>
+                    <form method="post" action="/logout" class="inline">
+                      <button type="submit" class="link">
+                        Log out
+                      </button>
+                    </form>
+                  </>
+                ) : (
+                  <>
+                    <a href="/login">Log in</a>
+                    <a href="/register">Register</a>
+                  </>
+                )}
+              </nav>
             )}
           </header>
           {children}

@@ -48,8 +48,7 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
       <section class="hero">
         <h1>Chat rooms that vanish.</h1>
         <p class="lede">
-          Create a room, share the link, talk in real time. When its time is up — or you destroy it — every message is
-          gone for good.
+          Create a room, share the link, talk in real time. When its time is up — or you destroy it — every message is gone for good.
         </p>
       </section>
       <div class="lobby-grid">
@@ -59,11 +58,28 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
           <form method="post" action="/rooms" class="stack">
             <div class="field">
               <label for="room-name">Room name</label>
-              <input id="room-name" {...invalid('name')} name="name" required maxlength={80} value={values.name ?? ''} placeholder="Friday planning" autocomplete="off" />
+              <input
+                id="room-name"
+                {...invalid('name')}
+                name="name"
+                required
+                maxlength={80}
+                value={values.name ?? ''}
+                placeholder="Friday planning"
+                autocomplete="off"
+              />
             </div>
             <div class="field">
               <label for="owner-name">Your name</label>
-              <input id="owner-name" {...invalid('owner_name')} name="owner_name" required maxlength={32} value={values.owner_name ?? ''} autocomplete="nickname" />
+              <input
+                id="owner-name"
+                {...invalid('owner_name')}
+                name="owner_name"
+                required
+                maxlength={32}
+                value={values.owner_name ?? ''}
+                autocomplete="nickname"
+              />
             </div>
             <div class="row">
               <div class="field">
@@ -78,7 +94,15 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
               </div>
               <div class="field">
                 <label for="max-users">Max users</label>
-                <input id="max-users" {...invalid('max_users')} name="max_users" type="number" min={2} max={1000} value={values.max_users ?? String(defaultMaxUsers)} />
+                <input
+                  id="max-users"
+                  {...invalid('max_users')}
+                  name="max_users"
+                  type="number"
+                  min={2}
+                  max={1000}
+                  value={values.max_users ?? String(defaultMaxUsers)}
+                />
               </div>
             </div>
             <div class="field">
@@ -93,10 +117,20 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
             </div>
             <div class="field">
               <label for="create-password">Password</label>
-              <input id="create-password" {...invalid('password')} name="password" type="password" maxlength={128} autocomplete="new-password" aria-describedby="password-hint" />
+              <input
+                id="create-password"
+                {...invalid('password')}
+                name="password"
+                type="password"
+                maxlength={128}
+                autocomplete="new-password"
+                aria-describedby="password-hint"
+              />
               <small id="password-hint">Optional. Guests must enter it before they see anything.</small>
             </div>
-            <button type="submit" class="primary">Create room</button>
+            <button type="submit" class="primary">
+              Create room
+            </button>
           </form>
         </section>
         <section class="card" aria-labelledby="join-title">
@@ -109,7 +143,14 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
           <form method="get" action="/join" class="stack">
             <div class="field">
               <label for="room-ref">Room link or id</label>
-              <input id="room-ref" name="room" required {...(joinError ? { 'aria-invalid': 'true' as const } : {})} placeholder="https://…/rooms/V1StGXR8_Z5jdHi6B-myT" autocomplete="off" />
+              <input
+                id="room-ref"
+                name="room"
+                required
+                {...(joinError ? { 'aria-invalid': 'true' as const } : {})}
+                placeholder="https://…/rooms/V1StGXR8_Z5jdHi6B-myT"
+                autocomplete="off"
+              />
             </div>
             <button type="submit">Join</button>
           </form>

@@ -64,7 +64,15 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
             <label for="content" class="visually-hidden">
               Message
             </label>
-            <textarea id="content" name="content" rows={2} maxlength={2000} required placeholder="Write a message…" autocomplete="off"></textarea>
+            <textarea
+              id="content"
+              name="content"
+              rows={2}
+              maxlength={2000}
+              required
+              placeholder="Write a message…"
+              autocomplete="off"
+            ></textarea>
             <button type="submit" class="primary">
               Send
             </button>

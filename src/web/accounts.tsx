@@ -49,7 +49,9 @@ export function accountRoutes() {
     );
 
   app.get('/register', (c) => page(c, 'Register', <RegisterPage />));
-  app.get('/login', (c) => page(c, 'Log in', <LoginPage notice={c.req.query('registered') ? 'Account created. Log in to use it.' : null} />));
+  app.get('/login', (c) =>
+    page(c, 'Log in', <LoginPage notice={c.req.query('registered') ? 'Account created. Log in to use it.' : null} />),
+  );
 
   app.post('/register', async (c) => {
     const json = wantsJson(c);
@@ -57,17 +59,23 @@ export function accountRoutes() {
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     if (!c.var.deps.rateLimits.allowCreate(clientAddress(c))) {
       c.header('Retry-After', '60');
-      return json ? jsonError(c, 429, 'rate_limited', 'Too many requests; wait a minute.') : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: 'Too many requests; wait a minute.' }} />, 429);
+      return json
+        ? jsonError(c, 429, 'rate_limited', 'Too many requests; wait a minute.')
+        : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: 'Too many requests; wait a minute.' }} />, 429);
     }
     const parsed = RegisterSchema.safeParse(body);
     if (!parsed.success) {
-      return json ? validationError(c, parsed.error) : page(c, 'Register', <RegisterPage values={values(body)} errors={fieldErrors(parsed.error)} />, 400);
+      return json
+        ? validationError(c, parsed.error)
+        : page(c, 'Register', <RegisterPage values={values(body)} errors={fieldErrors(parsed.error)} />, 400);
     }
     try {
       await c.var.deps.accounts.register(parsed.data.username, parsed.data.password);
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
-      return json ? jsonError(c, err.status, err.code, err.message) : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: err.message }} />, err.status);
+      return json
+        ? jsonError(c, err.status, err.code, err.message)
+        : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: err.message }} />, err.status);
     }
     c.var.deps.log.info('account registered');
     return json ? c.json({ username: parsed.data.username }, 201) : c.redirect('/login?registered=1', 303);
@@ -79,7 +87,9 @@ export function accountRoutes() {
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     const parsed = LoginSchema.safeParse(body);
     if (!parsed.success) {
-      return json ? validationError(c, parsed.error) : page(c, 'Log in', <LoginPage values={values(body)} errors={fieldErrors(parsed.error)} />, 400);
+      return json
+        ? validationError(c, parsed.error)
+        : page(c, 'Log in', <LoginPage values={values(body)} errors={fieldErrors(parsed.error)} />, 400);
     }
     try {
       const { token, username } = await c.var.deps.accounts.login(parsed.data.username, parsed.data.password, clientAddress(c));
@@ -95,7 +105,9 @@ export function accountRoutes() {
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       if (err.status === 429) c.header('Retry-After', '60');
-      return json ? jsonError(c, err.status, err.code, err.message) : page(c, 'Log in', <LoginPage values={values(body)} errors={{ form: err.message }} />, err.status);
+      return json
+        ? jsonError(c, err.status, err.code, err.message)
+        : page(c, 'Log in', <LoginPage values={values(body)} errors={{ form: err.message }} />, err.status);
     }
   });
 

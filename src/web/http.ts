@@ -52,7 +52,9 @@ export function siteOrigin(c: Context<AppEnv>): string {
   const configured = c.var.deps.config.PUBLIC_URL;
   if (configured) return configured;
   const url = new URL(c.req.url);
-  const proto = c.var.deps.config.TRUST_PROXY ? (c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', '')) : url.protocol.replace(':', '');
+  const proto = c.var.deps.config.TRUST_PROXY
+    ? (c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', ''))
+    : url.protocol.replace(':', '');
   const host = (c.var.deps.config.TRUST_PROXY ? c.req.header('x-forwarded-host') : undefined) ?? c.req.header('host') ?? url.host;
   return `${proto}://${host}`;
 }

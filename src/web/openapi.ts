@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
-import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, Password, PostMessageSchema, Username } from '../rooms/schema.ts';
+import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, PostMessageSchema, Username } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
 import { MEMBER_COOKIE, siteOrigin, wsOrigin } from './http.ts';
 
@@ -58,28 +58,43 @@ const IsoTime = z.string().meta({ format: 'date-time', ...d('ISO 8601 timestamp 
 const RoomIdField = z.string().regex(new RegExp(ROOM_ID_PATTERN)).meta(d('Room id: a nanoid of 21 characters, unguessable.'));
 const Names = z.array(z.string()).meta(d('Usernames of the members present, in join order.'));
 
-const RoomJson = z.object({
-  room_id: RoomIdField,
-  password_protected: z.boolean(),
-  expires_at: IsoTime.meta(d('When the room and everything in it vanish.')),
-  expires_in_seconds: z.number().int().min(0),
-  url: z.string().meta({ format: 'uri', ...d('Link to share: the room page.') }),
-  ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket of the room (`ws:` or `wss:`).') }),
-  name: z.string().min(1).max(LIMITS.roomName).optional(),
-  owner_name: z.string().optional(),
-  created_at: IsoTime.optional(),
-  max_users: z.number().int().min(LIMITS.minUsers).max(LIMITS.maxUsers).optional(),
-  idle_seconds: z.number().int().nullable().optional().meta(d('Seconds the room may stay empty before it vanishes early; null when off.')),
-  users: Names.optional(),
-  user_count: z.number().int().min(0).optional(),
-}).meta(
-  d(
-    'A room. The password is never included. For a password-protected room that the caller has not joined, only ' +
-      '`room_id`, `password_protected`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present.',
-  ),
-);
+const RoomJson = z
+  .object({
+    room_id: RoomIdField,
+    password_protected: z.boolean(),
+    expires_at: IsoTime.meta(d('When the room and everything in it vanish.')),
+    expires_in_seconds: z.number().int().min(0),
+    url: z.string().meta({ format: 'uri', ...d('Link to share: the room page.') }),
+    ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket of the room (`ws:` or `wss:`).') }),
+    name: z.string().min(1).max(LIMITS.roomName).optional(),
+    owner_name: z.string().optional(),
+    created_at: IsoTime.optional(),
+    max_users: z.number().int().min(LIMITS.minUsers).max(LIMITS.maxUsers).optional(),
+    idle_seconds: z
+      .number()
+      .int()
+      .nullable()
+      .optional()
+      .meta(d('Seconds the room may stay empty before it vanishes early; null when off.')),
+    users: Names.optional(),
+    user_count: z.number().int().min(0).optional(),
+  })
+  .meta(
+    d(
+      'A room. The password is never included. For a password-protected room that the caller has not joined, only ' +
+        '`room_id`, `password_protected`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present.',
+    ),
+  );
 
-const CreatedRoomJson = RoomJson.required({ name: true, owner_name: true, created_at: true, max_users: true, idle_seconds: true, users: true, user_count: true })
+const CreatedRoomJson = RoomJson.required({
+  name: true,
+  owner_name: true,
+  created_at: true,
+  max_users: true,
+  idle_seconds: true,
+  users: true,
+  user_count: true,
+})
   .extend({
     owner_token: z.string().meta(d('Secret proving ownership: `Authorization: Bearer <owner_token>` on `DELETE /rooms/{id}`. Shown once.')),
   })
@@ -127,7 +142,10 @@ const ErrorJson = z
     error: z.object({
       code: z.string().meta({ ...d('Stable, machine-readable reason.'), examples: ERROR_CODES }),
       message: z.string().meta(d('A sentence a person can read.')),
-      fields: z.record(z.string(), z.string()).optional().meta(d('For `validation_failed`: each invalid field with what is wrong with it.')),
+      fields: z
+        .record(z.string(), z.string())
+        .optional()
+        .meta(d('For `validation_failed`: each invalid field with what is wrong with it.')),
     }),
   })
   .meta(d('Every JSON error has this shape.'));
@@ -144,12 +162,19 @@ const NotReadyJson = z.object({ status: z.literal('unavailable'), storage: z.str
 // WebSocket events (server → client); every one carries type, room_id and timestamp.
 const eventBase = { room_id: RoomIdField, timestamp: IsoTime };
 const WsHistoryEvent = z
-  .object({ type: z.literal('history'), ...eventBase, users: Names, messages: z.array(MessageJson).meta(d('The most recent messages (or those after `since`), oldest first.')) })
+  .object({
+    type: z.literal('history'),
+    ...eventBase,
+    users: Names,
+    messages: z.array(MessageJson).meta(d('The most recent messages (or those after `since`), oldest first.')),
+  })
   .meta(d('Sent first on every connection.'));
 const WsPresenceEvent = z
   .object({ type: z.enum(['user_joined', 'user_left']), ...eventBase, username: z.string(), users: Names })
   .meta(d('Someone joined or left; `users` is the new list.'));
-const WsTypingEvent = z.object({ type: z.literal('typing'), ...eventBase, username: z.string(), member_id: z.string() }).meta(d('Someone is typing.'));
+const WsTypingEvent = z
+  .object({ type: z.literal('typing'), ...eventBase, username: z.string(), member_id: z.string() })
+  .meta(d('Someone is typing.'));
 const WsEndEvent = z
   .object({ type: z.enum(['room_expired', 'room_destroyed']), ...eventBase })
   .meta(d(`The room is gone; the server then closes the socket with ${CLOSE.gone}.`));
@@ -210,14 +235,26 @@ const GENERIC_MESSAGES: Record<string, string> = {
 };
 
 const F = {
-  badBody: (html = true) => failure(400, 'Bad request: a field is invalid (`validation_failed`, with `fields`) or the body is unreadable.', { codes: ['validation_failed', 'invalid_body'], html }),
-  csrf: failure(403, 'Refused as cross-site: a form or body-less request without `Authorization` must carry this site’s `Origin` (CSRF protection).', {
-    codes: ['forbidden_origin'],
-    messages: { forbidden_origin: 'Cross-site form posts are refused.' },
-  }),
+  badBody: (html = true) =>
+    failure(400, 'Bad request: a field is invalid (`validation_failed`, with `fields`) or the body is unreadable.', {
+      codes: ['validation_failed', 'invalid_body'],
+      html,
+    }),
+  csrf: failure(
+    403,
+    'Refused as cross-site: a form or body-less request without `Authorization` must carry this site’s `Origin` (CSRF protection).',
+    {
+      codes: ['forbidden_origin'],
+      messages: { forbidden_origin: 'Cross-site form posts are refused.' },
+    },
+  ),
   tooLarge: (bytes: number) => failure(413, `The body is larger than ${bytes} bytes.`, { codes: ['body_too_large'] }),
   gone: (html = true) => failure(404, 'No such room: it never existed, expired or was destroyed.', { codes: ['not_found'], html }),
-  unavailable: failure(503, 'Storage is unreachable (`storage_unavailable`), or has more messages waiting than it takes (`storage_busy`, with `Retry-After`); nothing was saved. Try again shortly.', { codes: ['storage_unavailable', 'storage_busy'] }),
+  unavailable: failure(
+    503,
+    'Storage is unreachable (`storage_unavailable`), or has more messages waiting than it takes (`storage_busy`, with `Retry-After`); nothing was saved. Try again shortly.',
+    { codes: ['storage_unavailable', 'storage_busy'] },
+  ),
 };
 
 const roomIdParam = {
@@ -298,7 +335,12 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
       ].join('\n');
   const parameters: Json[] = [
     roomIdParam,
-    { name: 'since', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'Catch up: deliver the messages after this `seq` first.' },
+    {
+      name: 'since',
+      in: 'query',
+      schema: { type: 'integer', minimum: 0 },
+      description: 'Catch up: deliver the messages after this `seq` first.',
+    },
   ];
   if (json) {
     parameters.push(
@@ -307,9 +349,7 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
       { name: 'display_name', in: 'query', schema: jsonSchema(Username), description: 'Same as `username`.' },
     );
   }
-  parameters.push(
-    { name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } },
-  );
+  parameters.push({ name: 'Upgrade', in: 'header', required: true, schema: { type: 'string', enum: ['websocket'] } });
   return {
     tags: ['realtime'],
     operationId: json ? 'roomSocketJson' : 'roomSocketHtmx',
@@ -361,7 +401,13 @@ function examples(origin: string, expiry: number, maxUsers: number) {
   return {
     room: { ...full, users: ['grace'], user_count: 1 },
     createdRoom: { ...full, users: [], user_count: 0, owner_token: 'o8Yb3f…(secret)' },
-    join: { token: 'tK9w2…(secret)', username: 'grace', member_id: 'mB4nT2wQ8sLe', room_id: id, ws_url: `${ws}/rooms/${id}/ws?token=tK9w2…` },
+    join: {
+      token: 'tK9w2…(secret)',
+      username: 'grace',
+      member_id: 'mB4nT2wQ8sLe',
+      room_id: id,
+      ws_url: `${ws}/rooms/${id}/ws?token=tK9w2…`,
+    },
     message,
     history: { room_id: id, messages: [message] },
   };
@@ -384,7 +430,8 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   createProps.max_users = { ...createProps.max_users, default: defaultMaxUsers, description: 'Seats: members present at once.' };
   createProps.idle_seconds = {
     ...createProps.idle_seconds,
-    description: 'The room vanishes early once nobody has been in it this long; off when absent. Must not exceed `expiry_seconds` (or the default lifetime when that is not given).',
+    description:
+      'The room vanishes early once nobody has been in it this long; off when absent. Must not exceed `expiry_seconds` (or the default lifetime when that is not given).',
   };
   createProps.password = { ...createProps.password, description: 'Optional; stored only as an argon2id hash. Empty means none.' };
   createProps.name = { ...createProps.name, description: 'Room name (trimmed; no control or direction characters).' };
@@ -410,7 +457,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     offset: 'Start this many messages after the oldest message kept.',
     since: 'Only messages with a `seq` greater than this (takes precedence over `offset`).',
   };
-  const historyParams = Object.entries(history).map(([name, schema]) => ({ name, in: 'query', required: false, schema, description: historyDescriptions[name] }));
+  const historyParams = Object.entries(history).map(([name, schema]) => ({
+    name,
+    in: 'query',
+    required: false,
+    schema,
+    description: historyDescriptions[name],
+  }));
 
   const tooLarge = F.tooLarge(maxBody);
   const ex = examples(origin ?? 'https://mayfly.example', defaultExpiry, defaultMaxUsers);
@@ -423,7 +476,14 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'lobby',
         summary: 'Lobby page',
         description: 'HTML: create a room, or join one by link or id.',
-        parameters: [{ name: 'ended', in: 'query', schema: { type: 'string', enum: ['destroyed', 'left'] }, description: 'Shows why you are back in the lobby.' }],
+        parameters: [
+          {
+            name: 'ended',
+            in: 'query',
+            schema: { type: 'string', enum: ['destroyed', 'left'] },
+            description: 'Shows why you are back in the lobby.',
+          },
+        ],
         responses: { '200': { description: 'The lobby.', content: HTML } },
       },
     },
@@ -433,7 +493,9 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'joinByLink',
         summary: 'Go to a room by link or id',
         description: 'The lobby’s “join” form: accepts a room link or a bare id and redirects to the room.',
-        parameters: [{ name: 'room', in: 'query', required: true, schema: { type: 'string' }, description: 'A room link (`…/rooms/{id}`) or id.' }],
+        parameters: [
+          { name: 'room', in: 'query', required: true, schema: { type: 'string' }, description: 'A room link (`…/rooms/{id}`) or id.' },
+        ],
         responses: {
           '303': SEE_OTHER('`/rooms/{id}`'),
           '400': { description: 'Not a room link or id: the lobby again, with the error.', content: HTML },
@@ -490,9 +552,15 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '401': failure(401, 'Wrong password.', { codes: ['wrong_password'], html: true }),
           '403': F.csrf,
           '404': F.gone(),
-          '409': failure(409, 'The room is full, or the name is taken in the room or reserved by an account.', { codes: ['room_full', 'name_taken', 'name_reserved'], html: true }),
+          '409': failure(409, 'The room is full, or the name is taken in the room or reserved by an account.', {
+            codes: ['room_full', 'name_taken', 'name_reserved'],
+            html: true,
+          }),
           '413': tooLarge,
-          '429': failure(429, 'Too many joins from your address, or too many wrong passwords for this room.', { codes: ['rate_limited', 'password_guessing'], html: true }),
+          '429': failure(429, 'Too many joins from your address, or too many wrong passwords for this room.', {
+            codes: ['rate_limited', 'password_guessing'],
+            html: true,
+          }),
           '503': F.unavailable,
         },
       },
@@ -528,7 +596,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '401': failure(401, 'Not a member of the room.', { codes: ['unauthorized'], html: true }),
           '403': F.csrf,
           '404': F.gone(),
-          '409': failure(409, 'Your seat lapsed and the room filled up, or your name was taken meanwhile.', { codes: ['room_full', 'name_taken'], html: true }),
+          '409': failure(409, 'Your seat lapsed and the room filled up, or your name was taken meanwhile.', {
+            codes: ['room_full', 'name_taken'],
+            html: true,
+          }),
           '413': tooLarge,
           '429': failure(429, 'You are sending messages too fast.', { codes: ['too_many_messages'], html: true }),
           '503': F.unavailable,
@@ -599,7 +670,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         summary: 'Swagger UI assets',
         parameters: [{ name: 'file', in: 'path', required: true, schema: { type: 'string', enum: Object.keys(DOCS_ASSETS) } }],
         responses: {
-          '200': { description: 'The file.', content: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } } },
+          '200': {
+            description: 'The file.',
+            content: { 'text/css': { schema: { type: 'string' } }, 'text/javascript': { schema: { type: 'string' } } },
+          },
           '404': { description: 'No such asset.' },
         },
       },
@@ -631,7 +705,15 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'staticFile',
         summary: 'The site’s own static files',
         description: 'Stylesheet, scripts and icons of the web UI (`static/`).',
-        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*$' }, example: 'style.css' }],
+        parameters: [
+          {
+            name: 'name',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[A-Za-z0-9_-][A-Za-z0-9_.-]*$' },
+            example: 'style.css',
+          },
+        ],
         responses: { '200': { description: 'The file (`Cache-Control: public, max-age=300`).' }, '404': { description: 'No such file.' } },
       },
     },
@@ -641,7 +723,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'vendorFile',
         summary: 'Vendored browser libraries (htmx)',
         parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', enum: ['htmx.min.js', 'hx-ws.min.js'] } }],
-        responses: { '200': { description: 'The file (`Cache-Control: public, max-age=86400`).', content: { 'text/javascript': { schema: { type: 'string' } } } }, '404': { description: 'No such file.' } },
+        responses: {
+          '200': {
+            description: 'The file (`Cache-Control: public, max-age=86400`).',
+            content: { 'text/javascript': { schema: { type: 'string' } } },
+          },
+          '404': { description: 'No such file.' },
+        },
       },
     },
     '/register': {
@@ -711,7 +799,11 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         summary: 'Delete the account (browser form)',
         description: `${accounts} The form twin of \`DELETE /me\`.`,
         security: [{ accountToken: [] }],
-        responses: { '204': { description: 'Deleted.' }, '303': SEE_OTHER('the lobby'), '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }) },
+        responses: {
+          '204': { description: 'Deleted.' },
+          '303': SEE_OTHER('the lobby'),
+          '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }),
+        },
       },
     },
     '/me': {
@@ -807,10 +899,20 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           type: 'apiKey',
           in: 'cookie',
           name: MEMBER_COOKIE,
-          description: 'Set by a browser join or room creation; scoped to the room’s path. The browser creator’s cookie also makes them the owner.',
+          description:
+            'Set by a browser join or room creation; scoped to the room’s path. The browser creator’s cookie also makes them the owner.',
         },
-        memberTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'Member token as `?token=`: WebSocket `/rooms/{id}/ws` only.' },
-        accountToken: { type: 'http', scheme: 'bearer', description: 'Optional accounts: `token` from `POST /login` (browsers: an HttpOnly cookie).' },
+        memberTokenQuery: {
+          type: 'apiKey',
+          in: 'query',
+          name: 'token',
+          description: 'Member token as `?token=`: WebSocket `/rooms/{id}/ws` only.',
+        },
+        accountToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Optional accounts: `token` from `POST /login` (browsers: an HttpOnly cookie).',
+        },
       },
       schemas: {
         CreateRoom: createRoom,
@@ -830,7 +932,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         NotReady: jsonSchema(NotReadyJson),
         Login: jsonSchema(LoginJson),
         Me: jsonSchema(MeJson),
-        WsClientFrame: { ...jsonSchema(ClientFrame), description: 'A frame a client sends on either socket (text, JSON). Unknown keys are ignored.' },
+        WsClientFrame: {
+          ...jsonSchema(ClientFrame),
+          description: 'A frame a client sends on either socket (text, JSON). Unknown keys are ignored.',
+        },
         WsServerEvent: { oneOf: eventNames.map(ref), description: 'An event the server sends on `/rooms/{id}/ws`.' },
         WsHistoryEvent: jsonSchema(WsHistoryEvent),
         MessageEvent: { allOf: [ref('Message')], description: 'A new message (the same shape as `Message`).' },

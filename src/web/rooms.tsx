@@ -101,7 +101,9 @@ export function roomRoutes() {
 
   app.get('/', (c) => {
     const ended = c.req.query('ended');
-    return lobbyPage(c, { notice: ended === 'destroyed' ? 'The room was destroyed. Everything in it is gone.' : ended === 'left' ? 'You left the room.' : null });
+    return lobbyPage(c, {
+      notice: ended === 'destroyed' ? 'The room was destroyed. Everything in it is gone.' : ended === 'left' ? 'You left the room.' : null,
+    });
   });
 
   app.get('/join', (c) => {
@@ -159,7 +161,12 @@ export function roomRoutes() {
       if (!(err instanceof RoomError)) throw err;
       if (err.code === 'not_found') return gonePage(c);
       clearMemberCookie(c, id);
-      const why = err.code === 'room_full' ? 'The room filled up while you were away.' : err.code === 'name_taken' ? 'Someone took your name while you were away; pick another.' : 'Join the room.';
+      const why =
+        err.code === 'room_full'
+          ? 'The room filled up while you were away.'
+          : err.code === 'name_taken'
+            ? 'Someone took your name while you were away; pick another.'
+            : 'Join the room.';
       return joinPage(c, room, { username: member.identity.username }, { form: why }, err.code === 'unauthorized' ? 200 : 409);
     }
     return roomPage(c, room, member);
@@ -175,7 +182,9 @@ export function roomRoutes() {
     const values = stringValues(body);
     delete values.password;
     if (!c.var.deps.rateLimits.allowJoin(clientAddress(c))) {
-      return json ? roomError(c, new RoomError('rate_limited')) : joinPage(c, room, values, { form: 'Too many joins from your address; wait a minute.' }, 429);
+      return json
+        ? roomError(c, new RoomError('rate_limited'))
+        : joinPage(c, room, values, { form: 'Too many joins from your address; wait a minute.' }, 429);
     }
     const parsed = JoinSchema.safeParse(body);
     if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
@@ -208,7 +217,8 @@ export function roomRoutes() {
     const room = await findRoom(c, id);
     if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
     const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
-    if (!member) return json ? roomError(c, new RoomError('unauthorized')) : joinPage(c, room, {}, { form: 'Join the room to send messages.' }, 401);
+    if (!member)
+      return json ? roomError(c, new RoomError('unauthorized')) : joinPage(c, room, {}, { form: 'Join the room to send messages.' }, 401);
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     const parsed = PostMessageSchema.safeParse(body);

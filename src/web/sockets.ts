@@ -97,7 +97,11 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     ws.data.busyRefused = 0;
     ws.data.busyAt = performance.now();
     if (n === 0 || ws.readyState !== 1) return;
-    sendError(ws, 'storage_busy', `Too many messages are waiting for storage: ${n === 1 ? 'your message was' : `${n} of your messages were`} not sent. Try again in a moment.`);
+    sendError(
+      ws,
+      'storage_busy',
+      `Too many messages are waiting for storage: ${n === 1 ? 'your message was' : `${n} of your messages were`} not sent. Try again in a moment.`,
+    );
   };
   const refuseBusy = (ws: Socket) => {
     ws.data.busyRefused = (ws.data.busyRefused ?? 0) + 1;
@@ -151,7 +155,9 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       const frame = parseClientFrame(json);
       if (!frame.success) {
         const issue = frame.error.issues[0];
-        const what = issue?.path.length ? `${issue.path.join('.')}: ${issue.message}` : 'expected {"type":"message","content":"…"} or {"type":"typing"}';
+        const what = issue?.path.length
+          ? `${issue.path.join('.')}: ${issue.message}`
+          : 'expected {"type":"message","content":"…"} or {"type":"typing"}';
         return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`);
       }
       try {

@@ -13,7 +13,8 @@ afterAll(async () => {
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(server.origin + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-const login = async (username: string, password: string) => (await (await post('/login', { username, password })).json()) as { token: string; username: string };
+const login = async (username: string, password: string) =>
+  (await (await post('/login', { username, password })).json()) as { token: string; username: string };
 
 describe('accounts', () => {
   test('register validates and explains; names are unique case-insensitively', async () => {

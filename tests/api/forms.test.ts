@@ -18,13 +18,22 @@ afterAll(async () => {
 const COOKIE = 'mayfly_member';
 
 /** A browser form post from this site (Origin header equal to the server origin), redirects not followed. */
-async function form(path: string, fields: Record<string, string>, opts: { origin?: string | null; cookie?: string; secFetchSite?: string } = {}) {
+async function form(
+  path: string,
+  fields: Record<string, string>,
+  opts: { origin?: string | null; cookie?: string; secFetchSite?: string } = {},
+) {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
   const origin = opts.origin === undefined ? s.origin : opts.origin;
   if (origin !== null) headers.origin = origin;
   if (opts.cookie) headers.cookie = opts.cookie;
   if (opts.secFetchSite) headers['sec-fetch-site'] = opts.secFetchSite;
-  const res = await fetch(`${s.origin}${path}`, { method: 'POST', headers, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  const res = await fetch(`${s.origin}${path}`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
   return { res, status: res.status, html: await res.text() };
 }
 
@@ -41,7 +50,13 @@ function memberCookie(res: Response): { pair: string; raw: string } {
 }
 
 async function createByForm(fields: Record<string, string> = {}) {
-  const { res, status } = await form('/rooms', { name: 'Form room', owner_name: 'Fiona', expiry_seconds: '600', max_users: '20', ...fields });
+  const { res, status } = await form('/rooms', {
+    name: 'Form room',
+    owner_name: 'Fiona',
+    expiry_seconds: '600',
+    max_users: '20',
+    ...fields,
+  });
   expect(status).toBe(303);
   const id = res.headers.get('location')!.match(/^\/rooms\/([A-Za-z0-9_-]{21})$/)![1]!;
   return { id, cookie: memberCookie(res) };
@@ -49,7 +64,14 @@ async function createByForm(fields: Record<string, string> = {}) {
 
 describe('create by form', () => {
   test('303 to the room, with an HttpOnly, SameSite=Lax member cookie scoped to the room', async () => {
-    const { res, status } = await form('/rooms', { name: 'Friday <planning>', owner_name: 'Fiona', expiry_seconds: '600', max_users: '20', idle_seconds: '', password: '' });
+    const { res, status } = await form('/rooms', {
+      name: 'Friday <planning>',
+      owner_name: 'Fiona',
+      expiry_seconds: '600',
+      max_users: '20',
+      idle_seconds: '',
+      password: '',
+    });
     expect(status).toBe(303);
     const location = res.headers.get('location')!;
     expect(location).toMatch(/^\/rooms\/[A-Za-z0-9_-]{21}$/);
@@ -203,7 +225,10 @@ describe('messages, leave and destroy by form', () => {
 
   test('the owner of a browser-created room can also DELETE with the cookie', async () => {
     const { id, cookie } = await createByForm();
-    const res = await fetch(`${s.origin}/rooms/${id}`, { method: 'DELETE', headers: { cookie: cookie.pair, 'content-type': 'application/json', origin: s.origin } });
+    const res = await fetch(`${s.origin}/rooms/${id}`, {
+      method: 'DELETE',
+      headers: { cookie: cookie.pair, 'content-type': 'application/json', origin: s.origin },
+    });
     expect(res.status).toBe(204);
   });
 });
@@ -240,7 +265,8 @@ describe('pages', () => {
   test('the lobby labels its controls', async () => {
     const { status, html } = await page('/');
     expect(status).toBe(200);
-    for (const label of ['Room name', 'Your name', 'Password', 'Expires in', 'Max users', 'Create room', 'Join']) expect(html).toContain(label);
+    for (const label of ['Room name', 'Your name', 'Password', 'Expires in', 'Max users', 'Create room', 'Join'])
+      expect(html).toContain(label);
   });
 
   test('an unknown room → 404 page', async () => {

@@ -6,8 +6,8 @@ import { createRoom, joinRoom, startTestServer, waitFor, type TestServer } from 
 // argon2id hashing and real sockets are slow on a loaded machine; every test is still bounded.
 setDefaultTimeout(20_000);
 
-let servers: TestServer[] = [];
-let sockets: TestSocket[] = [];
+const servers: TestServer[] = [];
+const sockets: TestSocket[] = [];
 
 async function server(env: Record<string, string>): Promise<TestServer> {
   const s = await startTestServer(env);
@@ -81,7 +81,10 @@ describe('message rate', () => {
     const alice = await joinRoom(s.origin, room.room_id, 'alice');
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const res = await fetch(`${s.origin}/rooms/${room.room_id}/messages`, json({ content: `m${i}` }, { authorization: `Bearer ${alice.token}` }));
+      const res = await fetch(
+        `${s.origin}/rooms/${room.room_id}/messages`,
+        json({ content: `m${i}` }, { authorization: `Bearer ${alice.token}` }),
+      );
       statuses.push(res.status);
       if (res.status === 429) expect(((await res.json()) as any).error.code).toBe('too_many_messages');
     }
@@ -109,7 +112,8 @@ describe('password guessing', () => {
   test('right passwords do not count as guesses', async () => {
     const s = await server({ PASSWORD_TRIES_PER_MINUTE: '2' });
     const room = await createRoom(s.origin, { password: 'pw', max_users: 50 });
-    for (let i = 0; i < 6; i++) expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: `u${i}`, password: 'pw' }))).status).toBe(200);
+    for (let i = 0; i < 6; i++)
+      expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: `u${i}`, password: 'pw' }))).status).toBe(200);
   });
 });
 
@@ -144,8 +148,12 @@ describe('history kept per room', () => {
     const room = await createRoom(s.origin);
     const alice = await joinRoom(s.origin, room.room_id, 'alice');
     const auth = { authorization: `Bearer ${alice.token}` };
-    for (let i = 1; i <= 5; i++) expect((await fetch(`${s.origin}/rooms/${room.room_id}/messages`, json({ content: `m${i}` }, auth))).status).toBe(201);
-    const get = async (q: string) => ((await (await fetch(`${s.origin}/rooms/${room.room_id}/messages${q}`, { headers: auth })).json()) as any).messages.map((m: Frame) => m.seq);
+    for (let i = 1; i <= 5; i++)
+      expect((await fetch(`${s.origin}/rooms/${room.room_id}/messages`, json({ content: `m${i}` }, auth))).status).toBe(201);
+    const get = async (q: string) =>
+      ((await (await fetch(`${s.origin}/rooms/${room.room_id}/messages${q}`, { headers: auth })).json()) as any).messages.map(
+        (m: Frame) => m.seq,
+      );
     expect(await get('')).toEqual([3, 4, 5]);
     expect(await get('?offset=0')).toEqual([3, 4, 5]);
     expect(await get('?offset=1')).toEqual([4, 5]);
@@ -179,36 +187,33 @@ describe('body size', () => {
 });
 
 describe('presence', () => {
-  test(
-    'a connected member keeps the seat past its join lease; after the socket drops it lapses within the grace period',
-    async () => {
-      const s = await server({ PRESENCE_GRACE_SECONDS: '3' });
-      const room = await createRoom(s.origin, { max_users: 2 });
-      const alice = await joinRoom(s.origin, room.room_id, 'alice');
-      const a = await ws(`${s.wsOrigin}/rooms/${room.room_id}/ws?token=${alice.token}`);
-      const watcher = await ws(`${s.wsOrigin}/rooms/${room.room_id}/ws?username=watcher`);
-      await a.type('history');
-      await watcher.type('history');
-      // an API join holds the seat for 4 × grace (12 s); the open socket renews it beyond that
-      await Bun.sleep(13_500);
-      expect(watcher.of('user_left')).toEqual([]);
-      const users = async () => ((await (await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).json()) as any).users;
-      expect((await users()).sort()).toEqual(['alice', 'watcher']);
-      // the room is full while alice holds her seat
-      expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: 'carol' }))).status).toBe(409);
-      const droppedAt = Date.now();
-      a.close();
-      const left = await watcher.next((f) => f.type === 'user_left' && f.username === 'alice', 8000, 'alice to lapse');
-      expect(Date.now() - droppedAt).toBeLessThan(8000);
-      expect(left.users).toEqual(['watcher']);
-      // her seat is free, but her token still works to come back
-      expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: 'carol' }))).status).toBe(200);
-      expect((await users()).sort()).toEqual(['carol', 'watcher']);
-      const back = new TestSocket(`${s.wsOrigin}/rooms/${room.room_id}/ws?token=${alice.token}`);
-      sockets.push(back);
-      await back.opened;
-      expect((await back.closedWith()).code).toBe(4409); // full now
-    },
-    30_000,
-  );
+  test('a connected member keeps the seat past its join lease; after the socket drops it lapses within the grace period', async () => {
+    const s = await server({ PRESENCE_GRACE_SECONDS: '3' });
+    const room = await createRoom(s.origin, { max_users: 2 });
+    const alice = await joinRoom(s.origin, room.room_id, 'alice');
+    const a = await ws(`${s.wsOrigin}/rooms/${room.room_id}/ws?token=${alice.token}`);
+    const watcher = await ws(`${s.wsOrigin}/rooms/${room.room_id}/ws?username=watcher`);
+    await a.type('history');
+    await watcher.type('history');
+    // an API join holds the seat for 4 × grace (12 s); the open socket renews it beyond that
+    await Bun.sleep(13_500);
+    expect(watcher.of('user_left')).toEqual([]);
+    const users = async () =>
+      ((await (await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).json()) as any).users;
+    expect((await users()).sort()).toEqual(['alice', 'watcher']);
+    // the room is full while alice holds her seat
+    expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: 'carol' }))).status).toBe(409);
+    const droppedAt = Date.now();
+    a.close();
+    const left = await watcher.next((f) => f.type === 'user_left' && f.username === 'alice', 8000, 'alice to lapse');
+    expect(Date.now() - droppedAt).toBeLessThan(8000);
+    expect(left.users).toEqual(['watcher']);
+    // her seat is free, but her token still works to come back
+    expect((await fetch(`${s.origin}/rooms/${room.room_id}/join`, json({ username: 'carol' }))).status).toBe(200);
+    expect((await users()).sort()).toEqual(['carol', 'watcher']);
+    const back = new TestSocket(`${s.wsOrigin}/rooms/${room.room_id}/ws?token=${alice.token}`);
+    sockets.push(back);
+    await back.opened;
+    expect((await back.closedWith()).code).toBe(4409); // full now
+  }, 30_000);
 });

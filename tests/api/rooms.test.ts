@@ -193,7 +193,8 @@ describe('GET /rooms/{id}', () => {
     expect(outsider.json.room_id).toBe(room.room_id);
     expect(outsider.json.password_protected).toBe(true);
     expect(outsider.json.expires_at).toBe(room.expires_at);
-    for (const key of ['name', 'owner_name', 'users', 'user_count', 'max_users', 'created_at', 'idle_seconds']) expect(outsider.json).not.toHaveProperty(key);
+    for (const key of ['name', 'owner_name', 'users', 'user_count', 'max_users', 'created_at', 'idle_seconds'])
+      expect(outsider.json).not.toHaveProperty(key);
     expect(outsider.text).not.toContain('Hidden name');
     expect(outsider.text).not.toContain('alice');
     // a member sees the whole room
@@ -501,7 +502,11 @@ describe('POST /rooms/{id}/leave', () => {
     const bob = await joinRoom(s.origin, room.room_id, 'bob');
     const res = await fetch(`${s.origin}/rooms/${room.room_id}/leave`, { method: 'POST', headers: bearer(bob.token), redirect: 'manual' });
     expect(res.status).toBe(204);
-    const again = await fetch(`${s.origin}/rooms/${room.room_id}/leave`, { method: 'POST', headers: bearer(bob.token), redirect: 'manual' });
+    const again = await fetch(`${s.origin}/rooms/${room.room_id}/leave`, {
+      method: 'POST',
+      headers: bearer(bob.token),
+      redirect: 'manual',
+    });
     expect(again.status).toBe(401);
     expect(((await again.json()) as any).error.code).toBe('unauthorized');
   });
@@ -509,7 +514,10 @@ describe('POST /rooms/{id}/leave', () => {
   test('an API client sending only the Authorization header (no body) can leave', async () => {
     const room = await createRoom(s.origin);
     const bob = await joinRoom(s.origin, room.room_id, 'bob');
-    const res = await fetch(`${s.origin}/rooms/${room.room_id}/leave`, { method: 'POST', headers: { ...bearer(bob.token), accept: 'application/json' } });
+    const res = await fetch(`${s.origin}/rooms/${room.room_id}/leave`, {
+      method: 'POST',
+      headers: { ...bearer(bob.token), accept: 'application/json' },
+    });
     expect(res.status).toBe(204);
   });
 });

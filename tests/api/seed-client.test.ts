@@ -9,8 +9,8 @@ import { IN_CI } from '../helpers/requirements.ts';
 // argon2id hashing and real sockets are slow on a loaded machine; every test is still bounded.
 setDefaultTimeout(20_000);
 
-const SEED = ['/work/shared/seeds/000_e206ed543b762b85.txt', join(import.meta.dir, '../../../shared/seeds/000_e206ed543b762b85.txt')].find((p) =>
-  existsSync(p),
+const SEED = ['/work/shared/seeds/000_e206ed543b762b85.txt', join(import.meta.dir, '../../../shared/seeds/000_e206ed543b762b85.txt')].find(
+  (p) => existsSync(p),
 );
 const SEED_HOST = 'ephemeralchat.hansraj.me';
 
@@ -105,7 +105,8 @@ async function runUntil(cmd: string[], done: (out: string) => boolean, timeoutMs
 
 test('the seed JavaScript example runs verbatim: creates a room, connects, sends "Hello, World!" and receives it back', async () => {
   const example = jsExample();
-  expect(example).toContain("const ws = new WebSocket(`wss://ephemeralchat.hansraj.me/rooms/${roomId}/ws`);");
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the seed's source text, matched literally
+  expect(example).toContain('const ws = new WebSocket(`wss://ephemeralchat.hansraj.me/rooms/${roomId}/ws`);');
   const code = pointAtTestServer(example);
   // nothing but the host changed
   expect(code.replaceAll(s.origin, `https://${SEED_HOST}`).replaceAll(s.wsOrigin, `wss://${SEED_HOST}`)).toBe(example);
@@ -113,7 +114,10 @@ test('the seed JavaScript example runs verbatim: creates a room, connects, sends
   writeFileSync(file, code);
   const roomsBefore = new Set(await s.deps.store.listRoomIds());
 
-  const { out, err } = await runUntil([process.execPath, file], (o) => o.includes('Received:') && o.includes('Hello, World!') && /type: "message"/.test(o));
+  const { out, err } = await runUntil(
+    [process.execPath, file],
+    (o) => o.includes('Received:') && o.includes('Hello, World!') && /type: "message"/.test(o),
+  );
   expect(err).not.toMatch(/error/i);
   expect(out).toContain('Connected to room');
   // the first thing received is the history, then the message echoed back to its sender
@@ -151,22 +155,26 @@ if (!pythonHasWebsockets) {
   );
 }
 
-test.skipIf(!pythonHasWebsockets)('the seed Python example runs as published (indentation the page lost restored, room id and host filled in) and receives its message back', async () => {
-  const res = await fetch(`${s.origin}/rooms/`, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'My Chat Room', owner_name: 'JohnDoe', expiry_seconds: 600, max_users: 20 }),
-  });
-  expect(res.status).toBe(201);
-  const { room_id } = (await res.json()) as { room_id: string };
-  // The published uri is a plain string with a {room_id} placeholder: fill it in, and the host.
-  const published = pyExample();
-  const code = reindentPython(pointAtTestServer(published).replace('{room_id}', room_id));
-  // only leading whitespace was added
-  expect(code.split('\n').map((l) => l.trimStart())).toEqual(pointAtTestServer(published).replace('{room_id}', room_id).split('\n'));
-  const file = join(dir, 'seed_client.py');
-  writeFileSync(file, code);
-  const { out } = await runUntil([python!, '-u', file], (o) => o.includes("'type': 'message'") && o.includes('Hello, World!'));
-  expect(out).toContain("'type': 'history'");
-  expect(out).toContain("'content': 'Hello, World!'");
-}, 20_000);
+test.skipIf(!pythonHasWebsockets)(
+  'the seed Python example runs as published (indentation the page lost restored, room id and host filled in) and receives its message back',
+  async () => {
+    const res = await fetch(`${s.origin}/rooms/`, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'My Chat Room', owner_name: 'JohnDoe', expiry_seconds: 600, max_users: 20 }),
+    });
+    expect(res.status).toBe(201);
+    const { room_id } = (await res.json()) as { room_id: string };
+    // The published uri is a plain string with a {room_id} placeholder: fill it in, and the host.
+    const published = pyExample();
+    const code = reindentPython(pointAtTestServer(published).replace('{room_id}', room_id));
+    // only leading whitespace was added
+    expect(code.split('\n').map((l) => l.trimStart())).toEqual(pointAtTestServer(published).replace('{room_id}', room_id).split('\n'));
+    const file = join(dir, 'seed_client.py');
+    writeFileSync(file, code);
+    const { out } = await runUntil([python!, '-u', file], (o) => o.includes("'type': 'message'") && o.includes('Hello, World!'));
+    expect(out).toContain("'type': 'history'");
+    expect(out).toContain("'content': 'Hello, World!'");
+  },
+  20_000,
+);

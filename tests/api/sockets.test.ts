@@ -1,6 +1,6 @@
 // Contract tests for the JSON WebSocket protocol (/rooms/{id}/ws) and its sharing of rooms with /live.
 import { afterAll, afterEach, beforeAll, describe, expect, test, setDefaultTimeout } from 'bun:test';
-import { connect, TestSocket, type Frame } from '../helpers/ws.ts';
+import { TestSocket, type Frame } from '../helpers/ws.ts';
 import { createRoom, joinRoom, startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
 import { connect as tcpConnect } from 'node:net';
 
@@ -147,7 +147,11 @@ describe('connecting', () => {
     expect(await refused(`/rooms/${room.room_id}/ws?username=c`)).toBe(4409);
     expect(await refused(`/rooms/${room.room_id}/ws`)).toBe(4409);
     // and over HTTP too
-    const res = await fetch(`${s.origin}/rooms/${room.room_id}/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"c"}' });
+    const res = await fetch(`${s.origin}/rooms/${room.room_id}/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"username":"c"}',
+    });
     expect(res.status).toBe(409);
     // a guest seat frees up when the guest leaves
     b.close();
@@ -337,11 +341,15 @@ describe('catch-up with ?since=', () => {
     await poster;
     expect(posting).toBe(false);
     for (const { since, sock } of socks) {
-      await waitFor(() => {
-        const h = sock.of('history')[0];
-        const seqs = [...(h?.messages ?? []).map((m: Frame) => m.seq), ...messages(sock).map((m) => m.seq)];
-        return seqs.length > 0 && seqs[seqs.length - 1] === total;
-      }, 5000, `reader since=${since} to catch up`);
+      await waitFor(
+        () => {
+          const h = sock.of('history')[0];
+          const seqs = [...(h?.messages ?? []).map((m: Frame) => m.seq), ...messages(sock).map((m) => m.seq)];
+          return seqs.length > 0 && seqs[seqs.length - 1] === total;
+        },
+        5000,
+        `reader since=${since} to catch up`,
+      );
       const h = sock.of('history')[0]!;
       results.push({ since, seqs: [...h.messages.map((m: Frame) => m.seq), ...messages(sock).map((m) => m.seq)] });
       live.push(messages(sock).length);
@@ -387,34 +395,30 @@ describe('room end', () => {
     expect(await refused(`/rooms/${room.room_id}/ws`)).toBe(4404);
   });
 
-  test(
-    'expiry (expiry_seconds 5): room_expired then close 4410, and GET → 404 afterwards',
-    async () => {
-      const room = await createRoom(s.origin, { expiry_seconds: 5 });
-      const alice = await joinRoom(s.origin, room.room_id, 'alice');
-      await postMessage(room.room_id, alice.token, 'soon gone');
-      const a = await ws(`/rooms/${room.room_id}/ws?token=${alice.token}`);
-      const g = await ws(`/rooms/${room.room_id}/ws?username=guest`);
-      await a.type('history');
-      await g.type('history');
-      expect((await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).status).toBe(200);
-      for (const sock of [a, g]) {
-        const ev = await sock.type('room_expired', 9000);
-        expect(ev.room_id).toBe(room.room_id);
-        expect((await sock.closedWith(2000)).code).toBe(4410);
-      }
-      const expiredAt = Date.parse(room.expires_at);
-      expect(Date.now()).toBeGreaterThanOrEqual(expiredAt - 100);
-      const res = await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } });
-      expect(res.status).toBe(404);
-      const hist = await fetch(`${s.origin}/rooms/${room.room_id}/messages`, { headers: { authorization: `Bearer ${alice.token}` } });
-      expect(hist.status).toBe(404);
-      // nothing of the room is left in storage
-      expect(await s.deps.store.listRoomIds()).not.toContain(room.room_id);
-      expect(await s.deps.store.identity(room.room_id, 'x')).toBeNull();
-    },
-    15_000,
-  );
+  test('expiry (expiry_seconds 5): room_expired then close 4410, and GET → 404 afterwards', async () => {
+    const room = await createRoom(s.origin, { expiry_seconds: 5 });
+    const alice = await joinRoom(s.origin, room.room_id, 'alice');
+    await postMessage(room.room_id, alice.token, 'soon gone');
+    const a = await ws(`/rooms/${room.room_id}/ws?token=${alice.token}`);
+    const g = await ws(`/rooms/${room.room_id}/ws?username=guest`);
+    await a.type('history');
+    await g.type('history');
+    expect((await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } })).status).toBe(200);
+    for (const sock of [a, g]) {
+      const ev = await sock.type('room_expired', 9000);
+      expect(ev.room_id).toBe(room.room_id);
+      expect((await sock.closedWith(2000)).code).toBe(4410);
+    }
+    const expiredAt = Date.parse(room.expires_at);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiredAt - 100);
+    const res = await fetch(`${s.origin}/rooms/${room.room_id}`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(404);
+    const hist = await fetch(`${s.origin}/rooms/${room.room_id}/messages`, { headers: { authorization: `Bearer ${alice.token}` } });
+    expect(hist.status).toBe(404);
+    // nothing of the room is left in storage
+    expect(await s.deps.store.listRoomIds()).not.toContain(room.room_id);
+    expect(await s.deps.store.identity(room.room_id, 'x')).toBeNull();
+  }, 15_000);
 });
 
 describe('browser (/live) and API (/ws) members share rooms', () => {
@@ -429,7 +433,11 @@ describe('browser (/live) and API (/ws) members share rooms', () => {
 
     const evil = '<script>alert("x")</script> & <b>bold</b>';
     api.send({ type: 'message', content: evil });
-    const frag = await live.next((f) => f.type === '__html' && f.html.includes('hx-partial') && f.html.includes('alert'), 5000, 'message fragment');
+    const frag = await live.next(
+      (f) => f.type === '__html' && f.html.includes('hx-partial') && f.html.includes('alert'),
+      5000,
+      'message fragment',
+    );
     expect(frag.html).toStartWith('<hx-partial');
     expect(frag.html).toContain('&lt;script&gt;');
     expect(frag.html).toContain('&lt;b&gt;bold&lt;/b&gt;');

@@ -35,7 +35,13 @@ describe.skipIf(!need('chromium'))('browser: screenshots', () => {
   });
 
   const open = async (vp: (typeof VIEWPORTS)[number], scheme: (typeof SCHEMES)[number]): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport: vp.viewport, isMobile: vp.isMobile, hasTouch: vp.isMobile, colorScheme: scheme, deviceScaleFactor: 1 });
+    const ctx = await browser.newContext({
+      viewport: vp.viewport,
+      isMobile: vp.isMobile,
+      hasTouch: vp.isMobile,
+      colorScheme: scheme,
+      deviceScaleFactor: 1,
+    });
     contexts.push(ctx);
     const page = await ctx.newPage();
     page.setDefaultTimeout(WAIT);
@@ -78,11 +84,18 @@ describe.skipIf(!need('chromium'))('browser: screenshots', () => {
         const say = async (page: Page, text: string) => {
           await page.getByLabel('Message').fill(text);
           await page.getByRole('button', { name: 'Send' }).click();
-          await page.locator('#messages li.msg.mine').last().filter({ hasText: text.slice(0, 20) }).waitFor();
+          await page
+            .locator('#messages li.msg.mine')
+            .last()
+            .filter({ hasText: text.slice(0, 20) })
+            .waitFor();
         };
         await say(alice, 'Hi bob! Shall we meet on Friday?');
         await say(bob, 'Sure. Where?');
-        await say(alice, 'The usual place, 7pm.\nBring the map — and a long link: https://example.com/a/very/long/path/that/does/not/break/nicely/at/all/on/a/phone');
+        await say(
+          alice,
+          'The usual place, 7pm.\nBring the map — and a long link: https://example.com/a/very/long/path/that/does/not/break/nicely/at/all/on/a/phone',
+        );
         await say(bob, '<b>not bold</b> 👍 مرحبا');
         await bob.getByLabel('Message').pressSequentially('typing', { delay: 20 });
         await alice.locator('#typing', { hasText: 'typing' }).waitFor();

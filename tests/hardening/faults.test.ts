@@ -59,21 +59,40 @@ test('a client that stops reading is closed, not buffered without bound; the oth
 test('logs are JSON lines with no message content, passwords or tokens, even at debug level', async () => {
   const lines: string[] = [];
   const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', RATE_LIMIT_EXEMPT: '127.0.0.1' });
-  const running = await startServer(config, createLogger('debug', (l) => lines.push(l)));
+  const running = await startServer(
+    config,
+    createLogger('debug', (l) => lines.push(l)),
+  );
   const origin = `http://127.0.0.1:${running.server.port}`;
   try {
     const room = await createRoom(origin, { password: 'hunter2-secret-pw', name: 'Secret Room Name' });
     const m = await joinRoom(origin, room.room_id, 'logwatcher', 'hunter2-secret-pw');
-    await fetch(`${origin}/rooms/${room.room_id}/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'x', password: 'wrong-guess-pw' }) });
+    await fetch(`${origin}/rooms/${room.room_id}/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'x', password: 'wrong-guess-pw' }),
+    });
     const s = await connect(`${running.server.url.href.replace('http', 'ws')}rooms/${room.room_id}/ws?token=${m.token}`);
     await s.type('history');
     s.send({ type: 'message', content: 'TOP-SECRET-CONTENT-42' });
     s.send('{"type":"message","content":"BROKEN-FRAME-CONTENT');
     await s.type('message');
     await s.type('error');
-    await fetch(`${origin}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` }, body: JSON.stringify({ content: 'HTTP-SECRET-CONTENT-43' }) });
-    await fetch(`${origin}/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'acct', password: 'account-secret-pw' }) });
-    await fetch(`${origin}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'acct', password: 'account-secret-pw' }) });
+    await fetch(`${origin}/rooms/${room.room_id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` },
+      body: JSON.stringify({ content: 'HTTP-SECRET-CONTENT-43' }),
+    });
+    await fetch(`${origin}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'acct', password: 'account-secret-pw' }),
+    });
+    await fetch(`${origin}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'acct', password: 'account-secret-pw' }),
+    });
     s.close();
     await Bun.sleep(100);
     expect(lines.length).toBeGreaterThan(5);
@@ -81,7 +100,17 @@ test('logs are JSON lines with no message content, passwords or tokens, even at 
       const parsed = JSON.parse(line);
       expect(typeof parsed.time).toBe('string');
       expect(typeof parsed.msg).toBe('string');
-      for (const secret of ['TOP-SECRET', 'BROKEN-FRAME', 'HTTP-SECRET', 'hunter2', 'wrong-guess', 'account-secret', 'Secret Room Name', m.token, room.owner_token]) {
+      for (const secret of [
+        'TOP-SECRET',
+        'BROKEN-FRAME',
+        'HTTP-SECRET',
+        'hunter2',
+        'wrong-guess',
+        'account-secret',
+        'Secret Room Name',
+        m.token,
+        room.owner_token,
+      ]) {
         expect(line).not.toContain(secret);
       }
     }
@@ -108,13 +137,21 @@ test('pages carry a strict CSP, frame-ancestors none, nosniff and a referrer pol
 test('odd Unicode: control characters and direction overrides in names are refused; long words and RTL text are fine', async () => {
   const room = await createRoom(server.origin);
   for (const username of ['evil\u202Egpj.exe', 'bell\u0007', 'nul\u0000name', '\u2066iso']) {
-    const res = await fetch(`${server.origin}/rooms/${room.room_id}/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username }) });
+    const res = await fetch(`${server.origin}/rooms/${room.room_id}/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username }),
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.fields.username).toBeString();
   }
   const m = await joinRoom(server.origin, room.room_id, 'نور');
   const post = (content: string) =>
-    fetch(`${server.origin}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` }, body: JSON.stringify({ content }) });
+    fetch(`${server.origin}/rooms/${room.room_id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` },
+      body: JSON.stringify({ content }),
+    });
   expect((await post('a'.repeat(2000))).status).toBe(201);
   expect((await post('مرحبا بالعالم')).status).toBe(201);
   expect((await post('line one\nline two\ttabbed')).status).toBe(201);
@@ -128,7 +165,11 @@ test('oversized frames close the socket (1009) and oversized bodies get 413; the
   await s.type('history');
   s.send({ type: 'message', content: 'y'.repeat(40 * 1024) });
   expect((await s.closedWith()).code).toBe(1009);
-  const big = await fetch(`${server.origin}/rooms`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'z'.repeat(200 * 1024), owner_name: 'o' }) });
+  const big = await fetch(`${server.origin}/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'z'.repeat(200 * 1024), owner_name: 'o' }),
+  });
   expect(big.status).toBe(413);
   expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
   await waitFor(async () => (await fetch(`${server.origin}/readyz`)).status === 200);

@@ -38,7 +38,21 @@ test('random socket frames: every invalid one gets an error event, only valid on
   const frameArb = fc.oneof(
     fc.string({ maxLength: 300 }),
     fc.json({ maxDepth: 3 }),
-    fc.record({ type: fc.constantFrom('message', 'typing', 'chat', '', 'MESSAGE'), content: fc.oneof(fc.string({ maxLength: 80 }), fc.integer(), fc.constant(null), fc.string({ minLength: 1990, maxLength: 2100 }), fc.constant('   '), fc.constant('ok \u0007 bell'), fc.constant('\u202Eevil')) }, { requiredKeys: ['type'] }),
+    fc.record(
+      {
+        type: fc.constantFrom('message', 'typing', 'chat', '', 'MESSAGE'),
+        content: fc.oneof(
+          fc.string({ maxLength: 80 }),
+          fc.integer(),
+          fc.constant(null),
+          fc.string({ minLength: 1990, maxLength: 2100 }),
+          fc.constant('   '),
+          fc.constant('ok \u0007 bell'),
+          fc.constant('\u202Eevil'),
+        ),
+      },
+      { requiredKeys: ['type'] },
+    ),
     fc.record({ type: fc.constant('message'), content: fc.string({ minLength: 1, maxLength: 60 }) }),
   );
   const frames = fc.sample(frameArb, { numRuns: 400, seed: 4242 });
@@ -46,7 +60,7 @@ test('random socket frames: every invalid one gets an error event, only valid on
   let expectedErrors = 0;
   for (const f of frames) {
     const text = typeof f === 'string' ? f : JSON.stringify(f);
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {}
@@ -56,7 +70,11 @@ test('random socket frames: every invalid one gets an error event, only valid on
   }
   fuzzer.sendBinary(new Uint8Array([0, 1, 2, 255]));
   expectedErrors++;
-  await waitFor(() => listener.of('message').length >= expectedBroadcasts && fuzzer.of('error').length >= expectedErrors, 10000, 'all answers');
+  await waitFor(
+    () => listener.of('message').length >= expectedBroadcasts && fuzzer.of('error').length >= expectedErrors,
+    10000,
+    'all answers',
+  );
   await Bun.sleep(200);
   expect(listener.of('message').length).toBe(expectedBroadcasts);
   expect(fuzzer.of('error').length).toBe(expectedErrors);
@@ -74,9 +92,41 @@ test('random socket frames: every invalid one gets an error event, only valid on
 
 test('random form and JSON bodies on every POST route: a 2xx/3xx/4xx answer, never a 5xx, never a crash', async () => {
   const member = await joinRoom(server.origin, roomId, 'poster');
-  const paths = ['/rooms', `/rooms/${roomId}/join`, `/rooms/${roomId}/messages`, `/rooms/${roomId}/leave`, `/rooms/${roomId}/destroy`, '/register', '/login'];
-  const bodyArb = fc.dictionary(fc.constantFrom('name', 'owner_name', 'username', 'display_name', 'password', 'content', 'expiry_seconds', 'max_users', 'idle_seconds', 'x'), fc.oneof(fc.string({ maxLength: 200 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 })));
-  const samples = fc.sample(fc.tuple(fc.constantFrom(...paths), bodyArb, fc.constantFrom('json', 'form', 'garbage')), { numRuns: 150, seed: 7 });
+  const paths = [
+    '/rooms',
+    `/rooms/${roomId}/join`,
+    `/rooms/${roomId}/messages`,
+    `/rooms/${roomId}/leave`,
+    `/rooms/${roomId}/destroy`,
+    '/register',
+    '/login',
+  ];
+  const bodyArb = fc.dictionary(
+    fc.constantFrom(
+      'name',
+      'owner_name',
+      'username',
+      'display_name',
+      'password',
+      'content',
+      'expiry_seconds',
+      'max_users',
+      'idle_seconds',
+      'x',
+    ),
+    fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 3 }),
+    ),
+  );
+  const samples = fc.sample(fc.tuple(fc.constantFrom(...paths), bodyArb, fc.constantFrom('json', 'form', 'garbage')), {
+    numRuns: 150,
+    seed: 7,
+  });
   const before = listener.of('message').length;
   for (const [path, body, kind] of samples) {
     const headers: Record<string, string> = { origin: server.origin };

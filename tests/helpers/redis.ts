@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './server.ts';
 
-export type TestRedis = { url: string; port: number; stop(): Promise<void>; kill(): void; restart(): Promise<void>; pause(): void; resume(): void };
+export type TestRedis = {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  kill(): void;
+  restart(): Promise<void>;
+  pause(): void;
+  resume(): void;
+};
 
 /** persist: keep data across a restart (append-only file), for the outage tests. */
 export async function startRedis(opts: { persist?: boolean } = {}): Promise<TestRedis> {
@@ -12,19 +20,40 @@ export async function startRedis(opts: { persist?: boolean } = {}): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'mayfly-redis-'));
   let proc: ReturnType<typeof Bun.spawn>;
   const launch = async () => {
-    proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', opts.persist ? 'yes' : 'no', '--appendfsync', 'always', '--dir', dir], {
-      stdout: 'ignore',
-      stderr: 'ignore',
-    });
-    await waitFor(async () => {
-      try {
-        const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-        sock.end();
-        return true;
-      } catch {
-        return false;
-      }
-    }, 10000, 'redis-server start');
+    proc = Bun.spawn(
+      [
+        'redis-server',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        opts.persist ? 'yes' : 'no',
+        '--appendfsync',
+        'always',
+        '--dir',
+        dir,
+      ],
+      {
+        stdout: 'ignore',
+        stderr: 'ignore',
+      },
+    );
+    await waitFor(
+      async () => {
+        try {
+          const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+          sock.end();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      10000,
+      'redis-server start',
+    );
   };
   await launch();
   return {

@@ -12,7 +12,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   return Object.assign(running, { origin, wsOrigin: origin.replace('http', 'ws') });
 }
 
-export type ChildServer = { origin: string; wsOrigin: string; proc: ReturnType<typeof Bun.spawn>; stop(signal?: NodeJS.Signals): Promise<number> };
+export type ChildServer = {
+  origin: string;
+  wsOrigin: string;
+  proc: ReturnType<typeof Bun.spawn>;
+  stop(signal?: NodeJS.Signals): Promise<number>;
+};
 
 /** Starts `bun src/index.ts` as its own process (for multi-instance, SIGKILL and SIGTERM tests). */
 export async function spawnServer(env: Record<string, string> = {}): Promise<ChildServer> {

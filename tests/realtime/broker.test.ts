@@ -16,10 +16,13 @@ const hasRedis = need('redis-server');
 
 type Make = () => Promise<[Broker, Broker]>;
 const kinds: Array<[string, Make]> = [
-  ['memory', async () => {
-    const b = new MemoryBroker();
-    return [b, b];
-  }],
+  [
+    'memory',
+    async () => {
+      const b = new MemoryBroker();
+      return [b, b];
+    },
+  ],
 ];
 if (hasRedis) {
   kinds.push([

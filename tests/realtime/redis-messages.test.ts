@@ -84,7 +84,9 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     }
     expect(await probe.hget(state, 'listeners')).toBe(me); // the other instance left
     // History holds the same events.
-    const history = await fetch(`${server.origin}/rooms/${room.room_id}/messages?limit=100`, { headers: { authorization: `Bearer ${ann.token}` } });
+    const history = await fetch(`${server.origin}/rooms/${room.room_id}/messages?limit=100`, {
+      headers: { authorization: `Bearer ${ann.token}` },
+    });
     expect(((await history.json()) as { messages: Array<{ seq: number }> }).messages.map((m) => m.seq)).toEqual(expected);
     sa.close();
     sb.close();
@@ -97,7 +99,18 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     broker.onEvent((_room, e) => void (e.type === 'message' && seen.push(e.seq)));
     await broker.subscribe('r1');
     const own = (seq: number) =>
-      broker.deliverOwn('r1', messageEvent('r1', { seq, id: `i${seq}`, username: 'ann', memberId: 'm', content: 'x', timestamp: new Date().toISOString(), verified: false }));
+      broker.deliverOwn(
+        'r1',
+        messageEvent('r1', {
+          seq,
+          id: `i${seq}`,
+          username: 'ann',
+          memberId: 'm',
+          content: 'x',
+          timestamp: new Date().toISOString(),
+          verified: false,
+        }),
+      );
     own(1);
     own(3); // 2 is still on its way
     expect(seen).toEqual([1]);

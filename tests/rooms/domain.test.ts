@@ -30,7 +30,9 @@ describe('schemas', () => {
 
   test('idle_seconds may not outlive the room, also against the default lifetime and beside other errors', () => {
     expect(create.safeParse({ name: 'a', owner_name: 'b', expiry_seconds: 3600, idle_seconds: 900 }).success).toBe(true);
-    expect(fieldErrors(create.safeParse({ name: 'a', owner_name: 'b', idle_seconds: 900 }).error!).idle_seconds).toContain('longer than the room lives');
+    expect(fieldErrors(create.safeParse({ name: 'a', owner_name: 'b', idle_seconds: 900 }).error!).idle_seconds).toContain(
+      'longer than the room lives',
+    );
     expect(fieldErrors(create.safeParse({ name: '', owner_name: 'b', expiry_seconds: 60, idle_seconds: 90 }).error!)).toEqual({
       name: 'must not be empty',
       idle_seconds: 'must not be longer than the room lives (expiry_seconds)',
@@ -55,7 +57,10 @@ describe('schemas', () => {
   });
 
   test('socket frames: a discriminated union; htmx extras are ignored, unknown types refused', () => {
-    expect(ClientFrame.parse({ type: 'message', content: 'x', headers: { 'HX-Request': 'true' } })).toEqual({ type: 'message', content: 'x' });
+    expect(ClientFrame.parse({ type: 'message', content: 'x', headers: { 'HX-Request': 'true' } })).toEqual({
+      type: 'message',
+      content: 'x',
+    });
     expect(ClientFrame.parse({ type: 'typing', content: 'draft' })).toEqual({ type: 'typing' });
     expect(ClientFrame.safeParse({ type: 'chat', message: 'x' }).success).toBe(false);
     expect(ClientFrame.safeParse({ content: 'x' }).success).toBe(false);
@@ -95,7 +100,14 @@ describe('schemas', () => {
   test('a message event written out directly is the JSON of the event without seq', () => {
     const drafts = [
       { id: 'abc123', username: 'ann', memberId: 'm1', content: 'hello', timestamp: '2026-11-24T05:00:00.000Z', verified: false },
-      { id: 'x', username: 'zoë "the" \\ one', memberId: 'm2', content: 'quote " backslash \\ newline \n tab \t 🦋 \u2028', timestamp: '2026-11-24T05:00:00.001Z', verified: true },
+      {
+        id: 'x',
+        username: 'zoë "the" \\ one',
+        memberId: 'm2',
+        content: 'quote " backslash \\ newline \n tab \t 🦋 \u2028',
+        timestamp: '2026-11-24T05:00:00.001Z',
+        verified: true,
+      },
     ];
     for (const d of drafts) {
       const { seq: _seq, ...expected } = messageEvent('room-1', { ...d, seq: 1 });
@@ -152,7 +164,13 @@ describe('expiry timers', () => {
 describe('configuration', () => {
   test('defaults, and a bad value stops with a clear message', () => {
     const c = loadConfig({});
-    expect([c.PORT, c.STORAGE_URL, c.DEFAULT_EXPIRY_SECONDS, c.DEFAULT_MAX_USERS, c.HISTORY_LIMIT]).toEqual([3000, 'memory:', 600, 20, 200]);
+    expect([c.PORT, c.STORAGE_URL, c.DEFAULT_EXPIRY_SECONDS, c.DEFAULT_MAX_USERS, c.HISTORY_LIMIT]).toEqual([
+      3000,
+      'memory:',
+      600,
+      20,
+      200,
+    ]);
     expect(() => loadConfig({ PORT: 'abc' })).toThrow(ConfigError);
     expect(() => loadConfig({ STORAGE_URL: 'mongodb://x' })).toThrow(/STORAGE_URL: must start with memory:/);
     expect(() => loadConfig({ DEFAULT_EXPIRY_SECONDS: '7200', MAX_EXPIRY_SECONDS: '3600' })).toThrow(/DEFAULT_EXPIRY_SECONDS/);

@@ -36,7 +36,11 @@ test('SQLite storage keeps rooms, members and history across a restart; rooms th
   const short = await createRoom(server.origin, { expiry_seconds: 5 });
   const m = await joinRoom(server.origin, room.room_id, 'keeper');
   const post = (origin: string, content: string) =>
-    fetch(`${origin}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` }, body: JSON.stringify({ content }) });
+    fetch(`${origin}/rooms/${room.room_id}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${m.token}` },
+      body: JSON.stringify({ content }),
+    });
   expect((await post(server.origin, 'before restart')).status).toBe(201);
   await server.stop('SIGTERM');
   await Bun.sleep(5500); // the short room expires while the server is down

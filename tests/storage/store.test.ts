@@ -31,7 +31,14 @@ const room = (over: Partial<Room> = {}): Room => ({
 });
 const ident = (username: string): Identity => ({ memberId: `m-${username}`, username, owner: false, verified: false, guest: false });
 const lease = (ms = 30_000) => Date.now() + ms;
-const draft = (content: string) => ({ id: crypto.randomUUID(), username: 'a', memberId: 'm', content, timestamp: new Date().toISOString(), verified: false });
+const draft = (content: string) => ({
+  id: crypto.randomUUID(),
+  username: 'a',
+  memberId: 'm',
+  content,
+  timestamp: new Date().toISOString(),
+  verified: false,
+});
 
 type Backend = { name: string; open(): Promise<RoomStore>; keysOf(roomId: string): Promise<string[]>; cleanup(): Promise<void> };
 
