@@ -66,6 +66,26 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * Storage did not answer in time. A write may still have been saved: a message is reported as
+ * "may not have been sent", never as failed, and catch-up (`since`) shows what happened.
+ */
+export class StorageTimeoutError extends StorageError {
+  constructor(cause: unknown) {
+    super(cause);
+    this.name = 'StorageTimeoutError';
+  }
+}
+
+/** ioredis' error for a command past its commandTimeout. */
+const isTimeout = (err: unknown) => err instanceof Error && /timed out/i.test(err.message);
+
+/** Any backend failure as a StorageError (a timeout as a StorageTimeoutError). */
+export function storageError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  return isTimeout(err) ? new StorageTimeoutError(err) : new StorageError(err);
+}
+
 /** Storage is up but has more waiting than it takes: the message was refused, not queued. */
 export class StorageBusyError extends StorageError {
   constructor() {

@@ -11,7 +11,7 @@ import { StorageBusyError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
-import { memberToken, siteOrigin } from './http.ts';
+import { clientAddress, memberToken, siteOrigin } from './http.ts';
 
 const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   not_found: CLOSE.notFound,
@@ -38,6 +38,7 @@ export function socketRoutes() {
         token: memberToken(c, { query: kind === 'ws' }),
         username: c.req.query('username') ?? c.req.query('display_name'),
         since: c.req.query('since'),
+        address: clientAddress(c),
       });
       if (server.upgrade(c.req.raw, { data })) return new Response(null);
       return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
@@ -50,10 +51,10 @@ async function admit(
   deps: Deps,
   kind: SocketKind,
   roomId: string,
-  q: { token: string | null; username?: string; since?: string },
+  q: { token: string | null; username?: string; since?: string; address: string },
 ): Promise<SocketData> {
   const since = q.since !== undefined && /^\d+$/.test(q.since) ? Number(q.since) : null;
-  const data: SocketData = { kind, roomId, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
+  const data: SocketData = { kind, roomId, address: q.address, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
@@ -63,7 +64,7 @@ async function admit(
     } else if (kind === 'ws' && !room.passwordHash && !q.token) {
       const name = q.username === undefined ? undefined : Username.safeParse(q.username);
       if (name && !name.success) return reject(CLOSE.forbidden, `invalid username: ${name.error.issues[0]?.message}`);
-      member = await deps.rooms.joinGuest(room, name?.data);
+      member = await deps.rooms.joinGuest(room, name?.data, q.address);
     } else {
       return reject(CLOSE.unauthenticated, room.passwordHash ? 'join with the password first' : 'not a member of this room');
     }
@@ -162,7 +163,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       }
       try {
         if (frame.data.type === 'message') {
-          await rooms.post(roomId, memberOf(ws), frame.data.content);
+          await rooms.post(roomId, memberOf(ws), frame.data.content, ws.data.address);
           ws.data.strikes = 0;
         } else {
           const now = performance.now();
