@@ -14,7 +14,7 @@ import { Limits } from './rooms/limits.ts';
 import { RoomService } from './rooms/service.ts';
 import { KvRoomStore } from './storage/kv-store.ts';
 import { MemoryRoomStore } from './storage/memory-store.ts';
-import type { RoomStore } from './storage/store.ts';
+import { type RoomStore, withStorageErrors } from './storage/store.ts';
 import { renderLive } from './views/fragments.tsx';
 
 export type Deps = {
@@ -62,8 +62,10 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     connectedTokens: () => hub.connectedTokens(),
     isReservedName: (name): Promise<boolean> => accounts.isReserved(name),
   });
-  const accounts: AccountService = new AccountService(new AccountStore(storage, claimKey), limits, (address, work) =>
-    rooms.passwordWork(address, work),
+  const accounts: AccountService = new AccountService(
+    new AccountStore(withStorageErrors(storage), withStorageErrors(claimKey)),
+    limits,
+    (address, work) => rooms.passwordWork(address, work),
   );
   return {
     accounts,

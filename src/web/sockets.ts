@@ -7,7 +7,7 @@ import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtim
 import { RoomError } from '../rooms/errors.ts';
 import { parseClientFrame, Username } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
-import { StorageBusyError } from '../storage/store.ts';
+import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
@@ -180,7 +180,13 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         }
         if (err instanceof StorageBusyError) return refuseBusy(ws);
         log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.');
+        sendError(
+          ws,
+          'storage_unavailable',
+          err instanceof StorageTimeoutError
+            ? 'Storage did not answer in time: your message may not have been sent. It shows up here if it was; try again shortly.'
+            : 'Storage is unavailable; your message was not sent. Try again shortly.',
+        );
       }
     },
 
