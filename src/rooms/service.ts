@@ -6,6 +6,7 @@ import type { Broker } from '../realtime/broker.ts';
 import { endEvent, messageEvent, presenceEvent, typingEvent } from '../realtime/events.ts';
 import type { RoomStore } from '../storage/store.ts';
 import { RoomError } from './errors.ts';
+import { nameKey } from './names.ts';
 import { RoomTimers } from './timers.ts';
 import { TokenBuckets, WindowLimiter } from './rate-limit.ts';
 import type { CreateRoomInput, JoinInput } from './schema.ts';
@@ -147,7 +148,7 @@ export class RoomService {
 
   /** True when the name is the signed-in account's own (verified); refuses another account's name. */
   private async checkName(username: string, verifiedAs?: string): Promise<boolean> {
-    if (verifiedAs && verifiedAs.toLowerCase() === username.toLowerCase()) return true;
+    if (verifiedAs && nameKey(verifiedAs) === nameKey(username)) return true;
     if (this.deps.isReservedName && (await this.deps.isReservedName(username))) throw new RoomError('name_reserved');
     return false;
   }

@@ -122,7 +122,9 @@ export function roomRoutes() {
       if (json) return roomError(c, new RoomError('rate_limited'));
       return lobbyPage(c, { values: stringValues(body), errors: { form: 'You are creating rooms too fast; wait a minute.' } }, 429);
     }
-    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(body);
+    // A JSON body's numbers must be JSON numbers; a form's fields are all strings.
+    const jsonBody = (c.req.header('content-type') ?? '').includes('application/json');
+    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS, { json: jsonBody }).safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
       return lobbyPage(c, { values: stringValues(body), errors: fieldErrors(parsed.error) }, 400);
