@@ -12,6 +12,10 @@ export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Co
 /** True when the string has no lone surrogate (it can be encoded as UTF-8 as it is). */
 export const wellFormed = (s: string) => s.isWellFormed();
 
+// A join compares the new name with every seat's (~1 µs a key): the keys of recent names are kept.
+const MEMO_SIZE = 10_000;
+const memo = new Map<string, string>();
+
 /**
  * The key two names are compared by, for uniqueness in a room and for account reservation: NFKC,
  * lower case, then each character that looks like a Latin letter or digit replaced by it (the table of
@@ -23,7 +27,13 @@ export const wellFormed = (s: string) => s.isWellFormed();
  * account keys, the service's own-name check), so the stores can never disagree.
  */
 export function nameKey(name: string): string {
-  let out = '';
-  for (const ch of name.toWellFormed().normalize('NFKC').toLowerCase()) out += confusablesMap.get(ch) ?? ch;
-  return out.toLowerCase().replace(/\s+/g, ' ').trim();
+  let key = memo.get(name);
+  if (key === undefined) {
+    let out = '';
+    for (const ch of name.toWellFormed().normalize('NFKC').toLowerCase()) out += confusablesMap.get(ch) ?? ch;
+    key = out.toLowerCase().replace(/\s+/g, ' ').trim();
+    if (memo.size >= MEMO_SIZE) memo.clear();
+    memo.set(name, key);
+  }
+  return key;
 }
