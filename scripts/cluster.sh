@@ -16,11 +16,13 @@ command -v redis-server >/dev/null || { echo "redis-server is required (apt-get 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
 pids+=($!)
 
+# Every instance hands out links to the balancer (the one public origin), never to itself.
+PUBLIC="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
 upstreams=()
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))
-  STORAGE_URL="redis://127.0.0.1:$REDIS_PORT" PORT=$p HOST=127.0.0.1 PUBLIC_URL="http://127.0.0.1:$PORT" \
-    TRUST_PROXY=true RATE_LIMIT_EXEMPT=127.0.0.1 "$BUN" src/index.ts &
+  STORAGE_URL="redis://127.0.0.1:$REDIS_PORT" PORT=$p HOST=127.0.0.1 PUBLIC_URL="$PUBLIC" \
+    TRUST_PROXY=true RATE_LIMIT_EXEMPT="${RATE_LIMIT_EXEMPT:-127.0.0.1}" "$BUN" src/index.ts &
   pids+=($!)
   upstreams+=("http://127.0.0.1:$p")
 done

@@ -17,7 +17,8 @@ import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
 import { healthRoutes } from './web/health.ts';
-import { jsonError, siteOrigin, wantsJson } from './web/http.ts';
+import { isOwnOrigin, jsonError, wantsJson } from './web/http.ts';
+import { metricsRoutes } from './web/metrics.ts';
 import { openapiRoutes } from './web/openapi.ts';
 import { roomRoutes } from './web/rooms.tsx';
 import { socketRoutes } from './web/sockets.ts';
@@ -33,6 +34,8 @@ export function createApp(deps: Deps) {
     const started = performance.now();
     await next();
     c.header('X-Request-Id', c.var.requestId);
+    // Refusals by code (a page's refusal by its status); never a room, a name or any content.
+    if (c.res.status >= 400) deps.metrics.refused(c.var.refusal ?? `http_${c.res.status}`);
     if (debug) {
       deps.log.debug('request', {
         request_id: c.var.requestId,
@@ -66,7 +69,7 @@ export function createApp(deps: Deps) {
 
   // Browser form posts must come from this site. Requests carrying an Authorization header are
   // exempt: a browser cannot attach one cross-site without a CORS preflight, which we never allow.
-  const sameSite = csrf({ origin: (origin, c) => origin === siteOrigin(c as never) });
+  const sameSite = csrf({ origin: (origin, c) => isOwnOrigin(c as never, origin) });
   app.use((c, next) => (c.req.header('authorization') ? next() : sameSite(c, next)));
 
   app.use(
@@ -80,6 +83,7 @@ export function createApp(deps: Deps) {
   app.route('/', healthRoutes());
   app.route('/', socketRoutes());
   app.route('/', openapiRoutes());
+  app.route('/', metricsRoutes());
   // Only pages and the routes after this need the signed-in account (two storage reads).
   app.use(loadAccount);
   // Every page and answer from here on may show a room or an account: none stays in the browser's

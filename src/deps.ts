@@ -10,6 +10,7 @@ import type { Broker } from './realtime/broker.ts';
 import { eventJson } from './realtime/events.ts';
 import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
+import { Metrics } from './metrics.ts';
 import { Limits } from './rooms/limits.ts';
 import { RoomService } from './rooms/service.ts';
 import { KvRoomStore } from './storage/kv-store.ts';
@@ -25,6 +26,7 @@ export type Deps = {
   hub: Hub;
   rooms: RoomService;
   limits: Limits;
+  metrics: Metrics;
   accounts: AccountService;
   close(): Promise<void>;
 };
@@ -32,11 +34,11 @@ export type Deps = {
 /** redis: the client, when limits are kept in Redis (shared by every instance). */
 type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey; redis?: Redis };
 
-async function openStorage(config: Config, log: Logger): Promise<Backend> {
+async function openStorage(config: Config, log: Logger, metrics: Metrics): Promise<Backend> {
   const url = config.STORAGE_URL;
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { openRedis } = await import('./storage/redis.ts');
-    return openRedis(url, log, config.STORAGE_TIMEOUT_MS);
+    return openRedis(url, log, config.STORAGE_TIMEOUT_MS, { batched: (size) => metrics.redisBatchSize.observe(size) });
   }
   if (url.startsWith('sqlite:')) {
     const { openSqliteStorage } = await import('./storage/sqlite.ts');
@@ -50,9 +52,12 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
 }
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
-  const { store, broker, storage, claimKey, redis } = await openStorage(config, log);
+  const metrics = new Metrics();
+  const backend = await openStorage(config, log, metrics);
+  const { broker, storage, claimKey, redis } = backend;
+  const store = metrics.timeStore(backend.store);
   const limits = new Limits(config, { redis });
-  const hub = new Hub(broker, { live: renderLive, ws: eventJson });
+  const hub = new Hub(broker, { live: renderLive, ws: eventJson }, (kind, count) => metrics.delivered(kind, count));
   const rooms: RoomService = new RoomService({
     store,
     broker,
@@ -61,7 +66,9 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     limits,
     connectedTokens: () => hub.connectedTokens(),
     isReservedName: (name): Promise<boolean> => accounts.isReserved(name),
+    accepted: () => metrics.messagesAccepted.inc(),
   });
+  metrics.watch({ roomsOpen: () => rooms.roomCount(), sockets: () => hub.socketCounts(), membersConnected: () => hub.memberCount() });
   const accounts: AccountService = new AccountService(
     new AccountStore(withStorageErrors(storage), withStorageErrors(claimKey)),
     limits,
@@ -70,6 +77,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   return {
     accounts,
     limits,
+    metrics,
     config,
     log,
     store,

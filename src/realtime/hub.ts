@@ -59,6 +59,8 @@ export class Hub {
   constructor(
     private broker: Broker,
     private render: Renderers,
+    /** Told how many sockets of a kind each event went to (metrics). */
+    private delivered: (kind: SocketKind, count: number) => void = () => {},
   ) {
     broker.onEvent((roomId, event) => this.deliver(roomId, event));
   }
@@ -114,6 +116,23 @@ export class Hub {
     return out;
   }
 
+  /** Open sockets here, by kind. */
+  socketCounts(): Record<SocketKind, number> {
+    const counts = { live: 0, ws: 0 };
+    for (const r of this.rooms.values()) {
+      counts.live += r.live;
+      counts.ws += r.ws;
+    }
+    return counts;
+  }
+
+  /** Members with a socket here (each counted once, however many sockets they have). */
+  memberCount(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += new Set([...r.all].map((s) => s.data.tokenHash)).size;
+    return n;
+  }
+
   socketCount(): number {
     let n = 0;
     for (const r of this.rooms.values()) n += r.all.size;
@@ -134,6 +153,7 @@ export class Hub {
       if (frame === null) continue;
       for (const ws of room.catchingUp) if (ws.data.kind === kind) ws.data.pending?.push({ seq, frame });
       this.server?.publish(room.topics[kind], frame);
+      this.delivered(kind, room[kind]);
     }
     if (event.type === 'room_expired' || event.type === 'room_destroyed') {
       for (const ws of [...room.all]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');

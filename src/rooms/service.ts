@@ -26,6 +26,8 @@ export type ServiceDeps = {
   log: Logger;
   /** Abuse limits (shared by every instance in Redis mode). */
   limits: Limits;
+  /** Told of each message accepted (metrics). */
+  accepted?: () => void;
   /** Token hashes with a socket on this instance, per room (from the hub). */
   connectedTokens: () => Map<string, string[]>;
   /** Reserved names (registered accounts); null when free. */
@@ -86,6 +88,11 @@ export class RoomService {
     }
     const every = Math.max(1000, Math.min(5000, (this.deps.config.PRESENCE_GRACE_SECONDS * 1000) / 3));
     this.sweeper = setInterval(() => void this.sweep().catch((e) => this.warn('sweep failed', '', e)), every);
+  }
+
+  /** Rooms this instance keeps an expiry timer for. */
+  roomCount(): number {
+    return this.timers.roomIds().length;
   }
 
   stop(): void {
@@ -281,6 +288,7 @@ export class RoomService {
       this.deps.config.HISTORY_LIMIT,
     );
     if (!message) throw new RoomError('not_found');
+    this.deps.accepted?.();
     if (!this.deps.store.publishesMessages) await this.publish(roomId, messageEvent(roomId, message));
     return message;
   }

@@ -225,6 +225,8 @@ export class RedisRoomStore implements RoomStore {
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
       own?: { instance: string; listening: (roomId: string) => boolean; deliver: (roomId: string, message: Message, json: string) => void };
+      /** Told the size of each append batch (metrics). */
+      batched?: (size: number) => void;
     },
     private prefix = 'mayfly',
   ) {
@@ -397,7 +399,8 @@ export class RedisRoomStore implements RoomStore {
     // One script call per history limit (in practice there is one, from the config).
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
-      const { event, own } = this.codec;
+      const { event, own, batched } = this.codec;
+      batched?.(group.length);
       const jsons: string[] = [];
       let text = '';
       for (const a of group) {

@@ -8,7 +8,7 @@ import { messageEvent, messageEventJsonWithoutSeq, withWireJson } from '../realt
 import { RedisRoomStore } from './redis-store.ts';
 
 /** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */
-export async function openRedis(url: string, log: Logger, timeoutMs: number) {
+export async function openRedis(url: string, log: Logger, timeoutMs: number, hooks: { batched?: (size: number) => void } = {}) {
   const driver = redisDriver({
     url,
     base: 'mayfly',
@@ -42,6 +42,7 @@ export async function openRedis(url: string, log: Logger, timeoutMs: number) {
   const broker = new RedisBroker(redis, log);
   const store = new RedisRoomStore(storage, redis, {
     event: (roomId, draft) => messageEventJsonWithoutSeq(roomId, draft),
+    batched: hooks.batched,
     own: {
       instance: broker.instanceId,
       listening: (roomId) => broker.listening(roomId),

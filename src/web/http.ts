@@ -21,6 +21,7 @@ export type ErrorBody = { error: { code: string; message: string; fields?: Recor
 
 export function jsonError(c: Context, status: number, code: string, message: string, fields?: Record<string, string>) {
   const body: ErrorBody = { error: { code, message, ...(fields ? { fields } : {}) } };
+  c.set('refusal', code);
   return c.json(body, status as 400);
 }
 
@@ -56,8 +57,20 @@ export async function readBody(c: Context): Promise<Record<string, unknown> | nu
 
 /** The site's origin: PUBLIC_URL when set, else what the request was addressed to. */
 export function siteOrigin(c: Context<AppEnv>): string {
-  const configured = c.var.deps.config.PUBLIC_URL;
-  if (configured) return configured;
+  return c.var.deps.config.PUBLIC_URL ?? requestOrigin(c);
+}
+
+/**
+ * Whether a browser's Origin is this site's: PUBLIC_URL, or the origin the request itself was
+ * addressed to (the balancer's Host, forwarded; localhost and 127.0.0.1 are different origins).
+ * A page of another site never has either, so cross-site forms and sockets are still refused.
+ */
+export function isOwnOrigin(c: Context<AppEnv>, origin: string): boolean {
+  return origin === siteOrigin(c) || origin === requestOrigin(c);
+}
+
+/** The origin this request was addressed to: its Host (behind a trusted proxy, the forwarded one). */
+function requestOrigin(c: Context<AppEnv>): string {
   const url = new URL(c.req.url);
   const proto = c.var.deps.config.TRUST_PROXY
     ? (c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', ''))

@@ -11,7 +11,7 @@ import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
-import { clientAddress, memberToken, siteOrigin } from './http.ts';
+import { clientAddress, isOwnOrigin, memberToken } from './http.ts';
 
 const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   not_found: CLOSE.notFound,
@@ -31,7 +31,7 @@ export function socketRoutes() {
         return c.json({ error: { code: 'upgrade_required', message: 'This URL is a WebSocket.' } }, 426);
       }
       const origin = c.req.header('origin');
-      if (origin && origin !== siteOrigin(c)) {
+      if (origin && !isOwnOrigin(c, origin)) {
         return c.json({ error: { code: 'forbidden_origin', message: 'WebSocket connections from other sites are refused.' } }, 403);
       }
       const data = await admit(c.var.deps, kind, c.req.param('id'), {
@@ -86,6 +86,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   const { hub, rooms, log, config } = deps;
 
   const sendError = (ws: Socket, code: string, message: string) => {
+    deps.metrics.refused(code);
     if (ws.data.kind === 'ws') ws.send(JSON.stringify(errorEvent(ws.data.roomId, code, message)));
     else ws.send(renderError(message));
   };
@@ -120,6 +121,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
 
     async open(ws) {
       if (ws.data.reject) {
+        deps.metrics.refused(`close_${ws.data.reject.code}`);
         ws.close(ws.data.reject.code, ws.data.reject.reason);
         return;
       }

@@ -1,36 +1,23 @@
 // Browser end-to-end: two people chat live, history on arrival, HTML stays text, reconnect without duplicates.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bodies, eventually, launchBrowser, setHidden, texts, WAIT, waitLive } from '../helpers/browser.ts';
+import {
+  bodies,
+  createInLobby,
+  eventually,
+  joinByLink,
+  launchBrowser,
+  send,
+  setHidden,
+  texts,
+  WAIT,
+  waitLive,
+} from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 /** Per test: several page loads and live round trips. */
 const TEST_MS = 20_000;
-
-async function createInLobby(page: Page, origin: string, room: string, owner: string): Promise<string> {
-  await page.goto(`${origin}/`);
-  await page.getByLabel('Room name').fill(room);
-  await page.getByLabel('Your name').fill(owner);
-  await page.getByRole('button', { name: 'Create room' }).click();
-  await page.waitForURL(/\/rooms\/[A-Za-z0-9_-]{21}$/, { timeout: WAIT });
-  await waitLive(page);
-  return page.url();
-}
-
-async function joinByLink(page: Page, link: string, name: string): Promise<void> {
-  await page.goto(link);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join' }).click();
-  await page.waitForSelector('#messages', { timeout: WAIT });
-  await waitLive(page);
-}
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message').fill(text);
-  await page.getByRole('button', { name: 'Send' }).click();
-  await eventually(async () => expect(await page.getByLabel('Message').inputValue()).toBe(''));
-}
 
 describe.skipIf(!need('chromium'))('browser: chatting', () => {
   let server: TestServer;

@@ -1,4 +1,5 @@
 // Test helper: Debian's Chromium driven by playwright-core (no browser download).
+import { expect } from 'bun:test';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM } from './requirements.ts';
 
@@ -52,3 +53,30 @@ export async function setHidden(page: Page, hidden: boolean) {
 export const texts = async (loc: Locator) => (await loc.allTextContents()).map((t) => t.trim());
 /** The message texts on a room page, in order. */
 export const bodies = (page: Page) => texts(page.locator('#messages li.msg .body'));
+
+/** A person in the lobby: creates a room and waits for its live socket; returns the room link. */
+export async function createInLobby(page: Page, origin: string, room: string, owner: string): Promise<string> {
+  await page.goto(`${origin}/`);
+  await page.getByLabel('Room name').fill(room);
+  await page.getByLabel('Your name').fill(owner);
+  await page.getByRole('button', { name: 'Create room' }).click();
+  await page.waitForURL(/\/rooms\/[A-Za-z0-9_-]{21}$/, { timeout: WAIT });
+  await waitLive(page);
+  return page.url();
+}
+
+/** A person opens a room link, picks a name, joins, and waits for the live socket. */
+export async function joinByLink(page: Page, link: string, name: string): Promise<void> {
+  await page.goto(link);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.waitForSelector('#messages', { timeout: WAIT });
+  await waitLive(page);
+}
+
+/** Types a message and sends it; the box empties once sent. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+  await eventually(async () => expect(await page.getByLabel('Message').inputValue()).toBe(''));
+}

@@ -1,0 +1,140 @@
+// Prometheus metrics (prom-client), one registry per server. Labels are fixed words only: never a
+// room id, a name, a username or any content.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RoomStore } from './storage/store.ts';
+
+/** What the gauges read when scraped. */
+export type MetricSources = {
+  roomsOpen: () => number;
+  sockets: () => { live: number; ws: number };
+  membersConnected: () => number;
+};
+
+/** The RoomStore calls timed by the storage-latency histogram. */
+const STORE_OPS = [
+  'createRoom',
+  'getRoom',
+  'deleteRoom',
+  'join',
+  'identity',
+  'claimSeat',
+  'renewSeats',
+  'releaseSeat',
+  'seats',
+  'sweepSeats',
+  'emptySince',
+  'appendMessage',
+  'messages',
+  'ping',
+] as const;
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly messagesAccepted: Counter;
+  readonly deliveries: Counter<'kind'>;
+  readonly refusals: Counter<'code'>;
+  readonly storageSeconds: Histogram<'op'>;
+  readonly redisBatchSize: Histogram;
+  private sources: MetricSources | null = null;
+  private deliveredLive;
+  private deliveredWs;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.messagesAccepted = new Counter({ name: 'mayfly_messages_accepted_total', help: 'Messages accepted and stored.', registers });
+    this.deliveries = new Counter({
+      name: 'mayfly_deliveries_total',
+      help: 'Events sent to sockets on this instance, by socket kind (one per socket per event).',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.deliveredLive = this.deliveries.labels('live');
+    this.deliveredWs = this.deliveries.labels('ws');
+    this.refusals = new Counter({
+      name: 'mayfly_refusals_total',
+      help: 'Requests and socket frames refused, by error code (rate limits, validation, storage, …).',
+      labelNames: ['code'],
+      registers,
+    });
+    this.storageSeconds = new Histogram({
+      name: 'mayfly_storage_call_seconds',
+      help: 'Latency of storage calls, by operation.',
+      labelNames: ['op'],
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.redisBatchSize = new Histogram({
+      name: 'mayfly_redis_append_batch_size',
+      help: 'Messages appended per Redis script call (Redis mode).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          read(this);
+        },
+      });
+    gauge('mayfly_rooms_open', 'Rooms this instance keeps a timer for (every room in memory and SQLite mode).', (g) =>
+      g.set(this.sources?.roomsOpen() ?? 0),
+    );
+    gauge(
+      'mayfly_sockets',
+      'Open room sockets on this instance, by kind (live: the browser page; ws: the JSON API).',
+      (g) => {
+        const s = this.sources?.sockets() ?? { live: 0, ws: 0 };
+        g.set({ kind: 'live' }, s.live);
+        g.set({ kind: 'ws' }, s.ws);
+      },
+      ['kind'],
+    );
+    gauge('mayfly_members_connected', 'Members with at least one socket open on this instance.', (g) =>
+      g.set(this.sources?.membersConnected() ?? 0),
+    );
+  }
+
+  /** Where the gauges read from (set once the hub and service exist). */
+  watch(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  /** One event went to `count` sockets of a kind. */
+  delivered(kind: 'live' | 'ws', count: number): void {
+    (kind === 'live' ? this.deliveredLive : this.deliveredWs).inc(count);
+  }
+
+  refused(code: string): void {
+    this.refusals.labels(code).inc();
+  }
+
+  /** The store with each call timed (the store's own object stays the prototype: kind, flags). */
+  timeStore(store: RoomStore): RoomStore {
+    const timed = Object.create(store) as RoomStore;
+    for (const op of STORE_OPS) {
+      const fn = (store[op] as (...args: unknown[]) => Promise<unknown>).bind(store);
+      const histogram = this.storageSeconds.labels(op);
+      (timed as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {
+        const start = performance.now();
+        const done = () => histogram.observe((performance.now() - start) / 1000);
+        const out = fn(...args);
+        if (out instanceof Promise) out.then(done, done);
+        else done();
+        return out;
+      };
+    }
+    return timed;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

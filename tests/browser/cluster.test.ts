@@ -1,0 +1,106 @@
+// Through the balancer in a real browser: scripts/cluster.sh (two instances on one Redis, behind the
+// Bun balancer or nginx); two people whose live sockets sit on different instances chat in one room.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT } from '../helpers/browser.ts';
+import { IN_CI, need } from '../helpers/requirements.ts';
+import { freePort, waitFor } from '../helpers/server.ts';
+
+const ready = need('chromium') && need('redis-server');
+const balancers: Array<[string, Record<string, string>]> = [['Bun balancer', { NO_NGINX: '1' }]];
+if (Bun.which('nginx') || IN_CI) balancers.push(['nginx', {}]);
+
+/** Live (browser) sockets open on one instance, read from its /metrics. */
+async function liveSockets(instance: string): Promise<number> {
+  const text = await (await fetch(`${instance}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('mayfly_sockets{kind="live"} '));
+  return Number(line?.split(' ')[1] ?? 0);
+}
+
+describe.skipIf(!ready)('browser: chatting through the balancer', () => {
+  let browser: Browser;
+  let proc: ReturnType<typeof Bun.spawn> | null = null;
+  const contexts: BrowserContext[] = [];
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    for (const ctx of contexts.splice(0)) await ctx.close();
+    proc?.kill('SIGTERM');
+    await proc?.exited;
+    proc = null;
+  });
+
+  const newPage = async (width: number, height: number): Promise<Page> => {
+    const ctx = await browser.newContext({ viewport: { width, height } });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(WAIT);
+    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    return page;
+  };
+
+  for (const [name, env] of balancers) {
+    test(`${name}: two people on different instances chat; links and sockets use the balancer's origin`, async () => {
+      const port = await freePort();
+      proc = Bun.spawn(['bash', 'scripts/cluster.sh', '2', String(port)], {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { ...process.env, ...env, REDIS_PORT: String(await freePort()), BUN: process.execPath, LOG_LEVEL: 'warn' },
+        stdout: 'ignore',
+        stderr: 'ignore',
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      const instances = [`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:${port + 2}`];
+      await waitFor(async () => (await fetch(`${origin}/readyz`).catch(() => null))?.status === 200, 20_000, 'cluster up');
+      for (const i of instances) await waitFor(async () => (await fetch(`${i}/readyz`).catch(() => null))?.status === 200, 20_000, i);
+
+      const ann = await newPage(1280, 800);
+      const zoe = await newPage(390, 844);
+      const link = await createInLobby(ann, origin, 'Across instances', 'ann');
+      // the link a person copies is the balancer's, whichever instance made the page
+      expect(link.startsWith(`${origin}/rooms/`)).toBe(true);
+      expect(await ann.locator('#room-link').inputValue()).toBe(link);
+      await joinByLink(zoe, link, 'zoë');
+
+      // Round robin decides where each socket lands: reload until the two sit on different instances.
+      for (let tries = 0; ; tries++) {
+        const counts = await Promise.all(instances.map(liveSockets));
+        if (counts[0] === 1 && counts[1] === 1) break;
+        expect(tries).toBeLessThan(10);
+        await zoe.reload();
+        await zoe.waitForSelector('#room[data-live="open"]', { timeout: WAIT });
+        await Bun.sleep(100);
+      }
+
+      await send(ann, 'hello from instance one');
+      await eventually(async () => expect(await bodies(zoe)).toContain('hello from instance one'));
+      await send(zoe, 'and hello back 🦋');
+      await eventually(async () => expect(await bodies(ann)).toEqual(['hello from instance one', 'and hello back 🦋']));
+      expect(await zoe.locator('#room').getAttribute('data-live')).toBe('open');
+      expect(await ann.locator('#room').getAttribute('data-live')).toBe('open');
+      await ann.screenshot({ path: `test-results/cluster-${env.NO_NGINX ? 'bun' : 'nginx'}-1280.png` });
+      await zoe.screenshot({ path: `test-results/cluster-${env.NO_NGINX ? 'bun' : 'nginx'}-390.png` });
+      expect(problems.filter((p) => !/WebSocket|Failed to load resource/.test(p))).toEqual([]);
+    }, 60_000);
+  }
+});
+
+test('the nginx configs log no query strings (socket URLs carry ?token=)', async () => {
+  for (const file of ['deploy/nginx.conf', 'deploy/nginx.docker.conf']) {
+    const conf = await Bun.file(new URL(`../../${file}`, import.meta.url)).text();
+    const format = conf.match(/log_format\s+mayfly\s+([^;]+);/)?.[1] ?? '';
+    expect(format, file).toContain('$uri');
+    expect(format, file).not.toMatch(/\$request\b|\$request_uri|\$args|\$query_string/);
+    expect(conf, file).toMatch(/access_log\s+\S+\s+mayfly;/);
+    // the Host keeps its port, so instances recognise the browser's Origin
+    expect(conf, file).toContain('proxy_set_header Host $http_host;');
+  }
+});
