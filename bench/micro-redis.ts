@@ -16,7 +16,7 @@ const ROOMS = 500;
 
 const redisProc = await startRedis();
 try {
-  const { store, broker } = await openRedis(redisProc.url, createLogger('silent'));
+  const { store, broker } = await openRedis(redisProc.url, createLogger('silent'), 3000);
   const rooms: string[] = [];
   for (let i = 0; i < ROOMS; i++) {
     const room: Room = {

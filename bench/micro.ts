@@ -29,17 +29,27 @@ async function time(name: string, fn: (i: number) => unknown): Promise<void> {
   results.push([name, best]);
 }
 
-const config = loadConfig({ LOG_LEVEL: 'silent', MESSAGE_RATE: '1000000', MESSAGE_BURST: '10000', DEFAULT_MAX_USERS: String(ROOM) });
+const config = loadConfig({
+  LOG_LEVEL: 'silent',
+  RATE_LIMIT_EXEMPT: '127.0.0.1',
+  MESSAGE_RATE: '1000000',
+  MESSAGE_BURST: '10000',
+  DEFAULT_MAX_USERS: String(ROOM),
+});
 const deps = await createDeps(config, createLogger('silent'));
 const { rooms, store, hub } = deps;
-const { room } = await rooms.create({ name: 'bench', owner_name: 'owner', expiry_seconds: 3600 }, { ownerJoins: false });
+const { room } = await rooms.create(
+  { name: 'bench', owner_name: 'owner', expiry_seconds: 3600 },
+  { ownerJoins: false, address: '127.0.0.1' },
+);
 const members: Member[] = [];
-for (let j = 0; j < ROOM; j++) members.push(await rooms.join(room.id, { username: `m${j}` }));
+for (let j = 0; j < ROOM; j++) members.push(await rooms.join(room.id, { username: `m${j}` }, { address: '127.0.0.1' }));
 // A stand-in /ws socket so the hub serves the room; no server is bound, so server.publish is skipped.
 const fake = {
   data: {
     kind: 'ws',
     roomId: room.id,
+    address: '127.0.0.1',
     tokenHash: members[0]!.tokenHash,
     identity: members[0]!.identity,
     since: null,
@@ -63,7 +73,7 @@ const draft = (i: number) => ({
 });
 
 await time('RoomService.post → store → broker → hub (all but the socket writes)', (i) =>
-  rooms.post(room.id, members[i % ROOM]!, `~${i}~ hello from the mayfly bench`),
+  rooms.post(room.id, members[i % ROOM]!, `~${i}~ hello from the mayfly bench`, '127.0.0.1'),
 );
 await time(`store.appendMessage (${store.kind}, room of ${ROOM}, history full)`, (i) =>
   store.appendMessage(room.id, draft(i), config.HISTORY_LIMIT),

@@ -1,12 +1,18 @@
 // The Hono app: middleware (request ids, security headers, CSRF, body limits), then every route.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
 import { nanoid } from 'nanoid';
 import type { Deps } from './deps.ts';
-import { StorageBusyError, StorageError } from './storage/store.ts';
+import {
+  STORAGE_RETRY_AFTER_SECONDS,
+  StorageBusyError,
+  StorageError,
+  StorageTimeoutError,
+  storageFailureMessage,
+} from './storage/store.ts';
 import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
@@ -79,22 +85,27 @@ export function createApp(deps: Deps) {
   app.route('/', accountRoutes());
   app.route('/', roomRoutes());
 
-  app.notFound((c) => {
-    if (wantsJson(c)) return jsonError(c, 404, 'not_found', 'No such resource.');
+  /** An error as JSON for programs, or as a small page for browsers (which ask for text/html). */
+  const failure = (c: Context<AppEnv>, status: number, code: string, title: string, message: string) => {
+    const browser = !wantsJson(c) && (status === 404 || (c.req.header('accept') ?? '').includes('text/html'));
+    if (!browser) return jsonError(c, status, code, message);
     return c.html(
-      <Layout title="Not found">
+      <Layout title={title}>
         <main class="narrow">
           <section class="card">
-            <h1>Nothing here</h1>
+            <h1>{title}</h1>
+            <p>{message}</p>
             <p>
               <a href="/">Back to the lobby</a>
             </p>
           </section>
         </main>
       </Layout>,
-      404,
+      status as 500,
     );
-  });
+  };
+
+  app.notFound((c) => failure(c, 404, 'not_found', 'Nothing here', 'No such resource.'));
 
   app.onError((err, c) => {
     if (err instanceof HTTPException) {
@@ -103,14 +114,24 @@ export function createApp(deps: Deps) {
     }
     if (err instanceof StorageBusyError) {
       c.header('Retry-After', '1');
-      return jsonError(c, 503, 'storage_busy', 'Too many messages are waiting for storage; this one was not saved. Try again in a moment.');
+      return failure(
+        c,
+        503,
+        'storage_busy',
+        'Busy',
+        'Too many messages are waiting for storage; this one was not saved. Try again in a moment.',
+      );
     }
     if (err instanceof StorageError) {
-      deps.log.warn('storage unavailable', { request_id: c.var.requestId, error: err.message });
-      return jsonError(c, 503, 'storage_unavailable', 'Storage is unavailable; nothing was saved. Try again shortly.');
+      deps.log.warn(err instanceof StorageTimeoutError ? 'storage did not answer in time' : 'storage unavailable', {
+        request_id: c.var.requestId,
+        error: err.message,
+      });
+      c.header('Retry-After', String(STORAGE_RETRY_AFTER_SECONDS));
+      return failure(c, 503, 'storage_unavailable', 'Try again shortly', storageFailureMessage(err));
     }
     deps.log.error('unhandled error', { request_id: c.var.requestId, error: err.name, detail: err.message.slice(0, 300) });
-    return jsonError(c, 500, 'internal_error', 'Something went wrong on our side.');
+    return failure(c, 500, 'internal_error', 'Something went wrong', 'Something went wrong on our side.');
   });
 
   return app;

@@ -27,7 +27,26 @@ const ConfigSchema = z
     PRESENCE_GRACE_SECONDS: int(30, 3, 3600),
     CREATE_RATE_PER_MINUTE: int(30, 1, 1_000_000),
     JOIN_RATE_PER_MINUTE: int(120, 1, 1_000_000),
+    /** Wrong room passwords per room and client address, a minute. */
     PASSWORD_TRIES_PER_MINUTE: int(5, 1, 1000),
+    /** Wrong room passwords per room from all addresses together, a minute (a ceiling for many guessers). */
+    PASSWORD_TRIES_PER_ROOM_PER_MINUTE: int(60, 1, 100_000),
+    /** Wrong logins per client address and username, a minute. */
+    LOGIN_TRIES_PER_MINUTE: int(10, 1, 1000),
+    /** Password hashes and checks (login, register, room passwords) per client address, a minute. */
+    PASSWORD_CHECKS_PER_MINUTE: int(30, 1, 100_000),
+    /** Password hashes and checks running at once in one process (argon2 is deliberately slow). */
+    PASSWORD_CONCURRENCY: int(2, 1, 64),
+    /** Messages per client address (every member from it together) within the message window. */
+    MESSAGE_ADDRESS_BURST: int(100, 1, 1_000_000),
+    /** Open sockets per member and per client address, on each instance. */
+    MAX_SOCKETS_PER_MEMBER: int(8, 1, 10_000),
+    MAX_SOCKETS_PER_ADDRESS: int(64, 1, 1_000_000),
+    /** The longest any storage call may take before it counts as failed (Redis up but silent). */
+    STORAGE_TIMEOUT_MS: int(3000, 100, 60_000),
+    /** GET /metrics (Prometheus): on, or off (404). With METRICS_TOKEN set, scrapes must send it as a Bearer token. */
+    METRICS: z.enum(['on', 'off']).default('on'),
+    METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     RATE_LIMIT_EXEMPT: z
       .string()
       .default('')

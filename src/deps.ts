@@ -1,4 +1,5 @@
 // The one place that picks implementations: storage and broker by STORAGE_URL, wired into hub and service.
+import type Redis from 'ioredis';
 import { createStorage, type Storage } from 'unstorage';
 import { AccountService } from './accounts/service.ts';
 import { AccountStore, localClaim, type ClaimKey } from './storage/account-store.ts';
@@ -9,11 +10,11 @@ import type { Broker } from './realtime/broker.ts';
 import { eventJson } from './realtime/events.ts';
 import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
-import { AddressLimits } from './rooms/rate-limit.ts';
+import { Limits } from './rooms/limits.ts';
 import { RoomService } from './rooms/service.ts';
 import { KvRoomStore } from './storage/kv-store.ts';
 import { MemoryRoomStore } from './storage/memory-store.ts';
-import type { RoomStore } from './storage/store.ts';
+import { type RoomStore, withStorageErrors } from './storage/store.ts';
 import { renderLive } from './views/fragments.tsx';
 
 export type Deps = {
@@ -23,18 +24,19 @@ export type Deps = {
   broker: Broker;
   hub: Hub;
   rooms: RoomService;
-  rateLimits: AddressLimits;
+  limits: Limits;
   accounts: AccountService;
   close(): Promise<void>;
 };
 
-type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey };
+/** redis: the client, when limits are kept in Redis (shared by every instance). */
+type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey; redis?: Redis };
 
 async function openStorage(config: Config, log: Logger): Promise<Backend> {
   const url = config.STORAGE_URL;
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { openRedis } = await import('./storage/redis.ts');
-    return openRedis(url, log);
+    return openRedis(url, log, config.STORAGE_TIMEOUT_MS);
   }
   if (url.startsWith('sqlite:')) {
     const { openSqliteStorage } = await import('./storage/sqlite.ts');
@@ -48,25 +50,26 @@ async function openStorage(config: Config, log: Logger): Promise<Backend> {
 }
 
 export async function createDeps(config: Config, log: Logger): Promise<Deps> {
-  const { store, broker, storage, claimKey } = await openStorage(config, log);
+  const { store, broker, storage, claimKey, redis } = await openStorage(config, log);
+  const limits = new Limits(config, { redis });
   const hub = new Hub(broker, { live: renderLive, ws: eventJson });
-  const accounts = new AccountService(new AccountStore(storage, claimKey));
-  const rooms = new RoomService({
+  const rooms: RoomService = new RoomService({
     store,
     broker,
     config,
     log,
+    limits,
     connectedTokens: () => hub.connectedTokens(),
-    isReservedName: (name) => accounts.isReserved(name),
+    isReservedName: (name): Promise<boolean> => accounts.isReserved(name),
   });
-  const rateLimits = new AddressLimits({
-    createsPerMinute: config.CREATE_RATE_PER_MINUTE,
-    joinsPerMinute: config.JOIN_RATE_PER_MINUTE,
-    exempt: config.RATE_LIMIT_EXEMPT,
-  });
+  const accounts: AccountService = new AccountService(
+    new AccountStore(withStorageErrors(storage), withStorageErrors(claimKey)),
+    limits,
+    (address, work) => rooms.passwordWork(address, work),
+  );
   return {
     accounts,
-    rateLimits,
+    limits,
     config,
     log,
     store,

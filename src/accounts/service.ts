@@ -3,7 +3,8 @@ import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { hashToken } from '../rooms/service.ts';
 import { Username } from '../rooms/schema.ts';
-import { WindowLimiter } from '../rooms/rate-limit.ts';
+import { RoomError } from '../rooms/errors.ts';
+import type { Limits } from '../rooms/limits.ts';
 import type { AccountStore } from '../storage/account-store.ts';
 
 export const RegisterSchema = z.object({
@@ -15,13 +16,21 @@ export const LoginSchema = z.object({
   password: z.string({ message: 'is required' }).min(1, 'is required').max(128),
 });
 
-export type AccountErrorCode = 'username_taken' | 'invalid_credentials' | 'too_many_attempts';
+export type AccountErrorCode =
+  | 'username_taken'
+  | 'invalid_credentials'
+  | 'too_many_attempts'
+  | 'rate_limited'
+  | 'too_many_password_checks'
+  | 'busy';
 
 export class AccountError extends Error {
   constructor(
     readonly code: AccountErrorCode,
     readonly status: number,
     message: string,
+    /** For refusals by a limit: when a new try can succeed (Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -31,18 +40,32 @@ export const SESSION_MS = 7 * 24 * 3600 * 1000;
 // Verifying against this when the account does not exist takes as long as a real check.
 const DUMMY_HASH = Bun.password.hashSync('not-a-real-password', { algorithm: 'argon2id' });
 
-export class AccountService {
-  private attempts: WindowLimiter;
+/** Runs argon2 work under the per-address and at-once bounds (the room service's). */
+export type PasswordWork = <T>(address: string, work: () => Promise<T>) => Promise<T>;
 
+export class AccountService {
   constructor(
     private store: AccountStore,
-    loginTriesPerMinute = 10,
-  ) {
-    this.attempts = new WindowLimiter(loginTriesPerMinute);
+    private limits: Limits,
+    private passwordWork: PasswordWork,
+  ) {}
+
+  /** Password work; the room service's refusals become account errors (same code and status). */
+  private async guarded<T>(address: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.passwordWork(address, work);
+    } catch (err) {
+      if (err instanceof RoomError && (err.code === 'too_many_password_checks' || err.code === 'busy')) {
+        throw new AccountError(err.code, err.status, err.message, err.retryAfterMs);
+      }
+      throw err;
+    }
   }
 
-  async register(username: string, password: string): Promise<void> {
-    const passwordHash = await Bun.password.hash(password, { algorithm: 'argon2id' });
+  async register(username: string, password: string, address: string): Promise<void> {
+    const allowed = await this.limits.consume('create', address, address);
+    if (!allowed.ok) throw new AccountError('rate_limited', 429, 'Too many requests; wait a minute.', allowed.retryAfterMs);
+    const passwordHash = await this.guarded(address, () => Bun.password.hash(password, { algorithm: 'argon2id' }));
     const created = await this.store.register({ username, passwordHash, createdAt: Date.now() });
     if (!created) throw new AccountError('username_taken', 409, 'That name is already registered.');
   }
@@ -50,11 +73,12 @@ export class AccountService {
   /** A session token; one generic error for any wrong credentials. */
   async login(username: string, password: string, address: string): Promise<{ token: string; username: string }> {
     const key = `${address}|${username.toLowerCase()}`;
-    if (this.attempts.blocked(key)) throw new AccountError('too_many_attempts', 429, 'Too many login attempts; wait a minute.');
+    const allowed = await this.limits.check('login', key);
+    if (!allowed.ok) throw new AccountError('too_many_attempts', 429, 'Too many login attempts; wait a minute.', allowed.retryAfterMs);
     const account = await this.store.get(username);
-    const ok = await Bun.password.verify(password, account?.passwordHash ?? DUMMY_HASH);
+    const ok = await this.guarded(address, () => Bun.password.verify(password, account?.passwordHash ?? DUMMY_HASH));
     if (!account || !ok) {
-      this.attempts.hit(key);
+      await this.limits.consume('login', key);
       throw new AccountError('invalid_credentials', 401, 'Wrong username or password.');
     }
     const token = nanoid(32);

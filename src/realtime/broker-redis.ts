@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Logger } from '../log.ts';
 import { roomKeys } from '../storage/redis-store.ts';
-import { StorageError } from '../storage/store.ts';
+import { storageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
 import { withWireJson, type BrokerEvent } from './events.ts';
 
@@ -141,7 +141,7 @@ export class RedisBroker implements Broker {
     try {
       await this.pub.publish(this.channel(roomId), JSON.stringify(event));
     } catch (err) {
-      throw new StorageError(err);
+      throw storageError(err);
     }
   }
 

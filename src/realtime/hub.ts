@@ -10,6 +10,8 @@ export type SocketKind = 'live' | 'ws';
 export type SocketData = {
   kind: SocketKind;
   roomId: string;
+  /** The client's address (limits count per address). */
+  address: string;
   tokenHash: string;
   identity: Identity;
   /** Seq the client already has: catch-up starts after it. */

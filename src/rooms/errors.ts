@@ -11,6 +11,9 @@ export const ERRORS = {
   rate_limited: { status: 429, message: 'Too many requests; slow down and try again shortly.' },
   too_many_messages: { status: 429, message: 'You are sending messages too fast.' },
   password_guessing: { status: 429, message: 'Too many wrong passwords for this room; wait a minute.' },
+  too_many_password_checks: { status: 429, message: 'Too many password attempts from your address; wait a minute.' },
+  too_many_sockets: { status: 429, message: 'Too many open connections; close some and try again.' },
+  busy: { status: 503, message: 'The server is busy; try again in a moment.' },
   storage_unavailable: { status: 503, message: 'Storage is unavailable; nothing was saved. Try again shortly.' },
 } as const;
 
@@ -21,8 +24,13 @@ export class RoomError extends Error {
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    /** For refusals by a limit: when a new try can succeed (Retry-After). */
+    readonly retryAfterMs?: number,
   ) {
     super(message ?? ERRORS[code].message);
     this.status = ERRORS[code].status;
   }
 }
+
+/** A refusal by a limit, carrying when to try again. */
+export const limited = (code: ErrorCode, retryAfterMs: number, message?: string) => new RoomError(code, message, retryAfterMs);

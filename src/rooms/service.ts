@@ -5,11 +5,13 @@ import type { Logger } from '../log.ts';
 import type { Broker } from '../realtime/broker.ts';
 import { endEvent, memberRemovedEvent, messageEvent, presenceEvent, type RemovalReason, typingEvent } from '../realtime/events.ts';
 import type { RoomStore } from '../storage/store.ts';
-import { RoomError } from './errors.ts';
+import { type ErrorCode, limited, RoomError } from './errors.ts';
+import { type LimitName, type Limits, PasswordGate } from './limits.ts';
 import { RoomTimers } from './timers.ts';
-import { TokenBuckets, WindowLimiter } from './rate-limit.ts';
 import type { CreateRoomInput, JoinInput } from './schema.ts';
 import type { Identity, Message, Room } from './types.ts';
+
+const TOO_MANY_JOINS = 'Too many joins from your address; wait a minute.';
 
 export type Member = { token: string; tokenHash: string; identity: Identity };
 
@@ -21,6 +23,8 @@ export type ServiceDeps = {
   broker: Broker;
   config: Config;
   log: Logger;
+  /** Abuse limits (shared by every instance in Redis mode). */
+  limits: Limits;
   /** Token hashes with a socket on this instance, per room (from the hub). */
   connectedTokens: () => Map<string, string[]>;
   /** Reserved names (registered accounts); null when free. */
@@ -62,15 +66,14 @@ export function guestName(): string {
 
 export class RoomService {
   private timers: RoomTimers;
-  private messageBuckets: TokenBuckets;
-  private passwordTries: WindowLimiter;
+  /** Bounds password hashes and checks running at once (shared with accounts). */
+  readonly passwordGate: PasswordGate;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
   constructor(private deps: ServiceDeps) {
     const { config } = deps;
     this.timers = new RoomTimers((id) => void this.expire(id).catch((e) => this.warn('expire failed', id, e)));
-    this.messageBuckets = new TokenBuckets(config.MESSAGE_RATE, config.MESSAGE_BURST);
-    this.passwordTries = new WindowLimiter(config.PASSWORD_TRIES_PER_MINUTE);
+    this.passwordGate = new PasswordGate(config.PASSWORD_CONCURRENCY);
     // A room that ended on another instance (heard of here when this instance serves sockets in it)
     // is forgotten here too: no timer, no more sweeps.
     deps.broker.onEvent((roomId, event) => {
@@ -106,9 +109,11 @@ export class RoomService {
 
   async create(
     input: CreateRoomInput,
-    opts: { ownerJoins: boolean; verifiedAs?: string },
+    opts: { ownerJoins: boolean; verifiedAs?: string; address: string },
   ): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
     const { config } = this.deps;
+    await this.limit('create', opts.address, opts.address, 'rate_limited', 'You are creating rooms too fast; wait a minute.');
+    const password = input.password;
     const now = Date.now();
     const ownerToken = nanoid(32);
     const expiry = input.expiry_seconds ?? config.DEFAULT_EXPIRY_SECONDS;
@@ -120,7 +125,7 @@ export class RoomService {
       expiresAt: now + expiry * 1000,
       maxUsers: input.max_users ?? config.DEFAULT_MAX_USERS,
       idleSeconds: input.idle_seconds ?? null,
-      passwordHash: input.password ? await Bun.password.hash(input.password, { algorithm: 'argon2id' }) : null,
+      passwordHash: password ? await this.passwordWork(opts.address, () => Bun.password.hash(password, { algorithm: 'argon2id' })) : null,
       ownerTokenHash: hashToken(ownerToken),
     };
     const verified = opts.ownerJoins ? await this.checkName(input.owner_name, opts.verifiedAs) : false;
@@ -158,26 +163,61 @@ export class RoomService {
     return false;
   }
 
-  /** Checks a room password, counting wrong guesses per room. */
-  async checkPassword(room: Room, password: string | undefined): Promise<void> {
+  /** Counts one try against a limit; refuses with `code` (and when to retry) once it is used up. */
+  private async limit(name: LimitName, key: string, address: string, code: ErrorCode, message?: string): Promise<void> {
+    const res = await this.deps.limits.consume(name, key, address);
+    if (!res.ok) throw limited(code, res.retryAfterMs, message);
+  }
+
+  /**
+   * Password hashing and checking (argon2, slow on purpose): counted per client address and run
+   * a few at a time, so a flood of attempts cannot take every core.
+   */
+  async passwordWork<T>(address: string, work: () => Promise<T>): Promise<T> {
+    await this.limit('passwordChecks', address, address, 'too_many_password_checks');
+    const done = await this.passwordGate.run(work);
+    if (!done) throw new RoomError('busy');
+    return done.value;
+  }
+
+  /**
+   * Checks a room password. Wrong guesses count per room and client address, so one guesser
+   * cannot lock the room for everyone, and per room under a higher ceiling (many guessers).
+   */
+  async checkPassword(room: Room, password: string | undefined, address: string): Promise<void> {
     if (!room.passwordHash) return;
-    if (this.passwordTries.blocked(room.id)) throw new RoomError('password_guessing');
-    if (!password || !(await Bun.password.verify(password, room.passwordHash))) {
-      this.passwordTries.hit(room.id);
+    const mine = `${room.id}|${address}`;
+    for (const [name, key] of [
+      ['password', mine],
+      ['passwordRoom', room.id],
+    ] as const) {
+      const res = await this.deps.limits.check(name, key);
+      if (!res.ok) throw limited('password_guessing', res.retryAfterMs);
+    }
+    const hash = room.passwordHash;
+    if (!password || !(await this.passwordWork(address, () => Bun.password.verify(password, hash)))) {
+      await Promise.all([this.deps.limits.consume('password', mine), this.deps.limits.consume('passwordRoom', room.id)]);
       throw new RoomError('wrong_password');
     }
   }
 
-  async join(roomId: string, input: JoinInput, opts: { verifiedAs?: string } = {}, presence: Presence = 'api'): Promise<Member> {
+  async join(
+    roomId: string,
+    input: JoinInput,
+    opts: { verifiedAs?: string; address: string },
+    presence: Presence = 'api',
+  ): Promise<Member> {
+    await this.limit('join', opts.address, opts.address, 'rate_limited', TOO_MANY_JOINS);
     const room = await this.get(roomId);
-    await this.checkPassword(room, input.password);
+    await this.checkPassword(room, input.password, opts.address);
     const verified = await this.checkName(input.username, opts.verifiedAs);
     return this.admit(room, input.username, { owner: false, verified, guest: false }, presence);
   }
 
   /** A WebSocket guest of a passwordless room: a seat while its socket is open. */
-  async joinGuest(room: Room, username: string | undefined): Promise<Member> {
+  async joinGuest(room: Room, username: string | undefined, address: string): Promise<Member> {
     if (room.passwordHash) throw new RoomError('unauthorized');
+    await this.limit('join', address, address, 'rate_limited', TOO_MANY_JOINS);
     const name = username ?? guestName();
     await this.checkName(name);
     return this.admit(room, name, { owner: false, verified: false, guest: true }, 'socket');
@@ -254,12 +294,14 @@ export class RoomService {
   private async release(roomId: string, member: Member, then?: () => Promise<void>): Promise<void> {
     const left = await this.deps.store.releaseSeat(roomId, member.tokenHash, true);
     if (then) await then();
-    this.messageBuckets.forget(member.identity.memberId);
+    await this.deps.limits.reset('message', member.identity.memberId);
     if (left) await this.publish(roomId, presenceEvent(roomId, 'user_left', left.username, left.users));
   }
 
-  async post(roomId: string, member: Member, content: string): Promise<Message> {
-    if (!this.messageBuckets.take(member.identity.memberId)) throw new RoomError('too_many_messages');
+  /** Posts a message; `address` is the sender's client address (messages are limited per member and per address). */
+  async post(roomId: string, member: Member, content: string, address: string): Promise<Message> {
+    await this.limit('message', member.identity.memberId, address, 'too_many_messages');
+    await this.limit('messageAddress', address, address, 'too_many_messages');
     const message = await this.deps.store.appendMessage(
       roomId,
       {
@@ -342,6 +384,5 @@ export class RoomService {
         if (since !== null && now - since >= idle * 1000) await this.expire(roomId);
       }
     }
-    this.messageBuckets.prune();
   }
 }

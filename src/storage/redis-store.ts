@@ -3,7 +3,7 @@
 import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { StorageBusyError, StorageError, type HistoryQuery, type RoomStore } from './store.ts';
+import { type HistoryQuery, type RoomStore, StorageBusyError, storageError } from './store.ts';
 import { messageFromEventJson } from '../realtime/events.ts';
 
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
@@ -258,7 +258,7 @@ export class RedisRoomStore implements RoomStore {
     try {
       return await fn();
     } catch (err) {
-      throw new StorageError(err);
+      throw storageError(err);
     }
   }
 
@@ -448,7 +448,7 @@ export class RedisRoomStore implements RoomStore {
           a.resolve(message);
         });
       } catch (err) {
-        for (const a of group) a.reject(new StorageError(err));
+        for (const a of group) a.reject(storageError(err));
       } finally {
         this.appending -= group.length;
       }

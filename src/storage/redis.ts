@@ -7,7 +7,8 @@ import { RedisBroker } from '../realtime/broker-redis.ts';
 import { messageEvent, messageEventJsonWithoutSeq, withWireJson } from '../realtime/events.ts';
 import { RedisRoomStore } from './redis-store.ts';
 
-export async function openRedis(url: string, log: Logger) {
+/** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */
+export async function openRedis(url: string, log: Logger, timeoutMs: number) {
   const driver = redisDriver({
     url,
     base: 'mayfly',
@@ -16,6 +17,11 @@ export async function openRedis(url: string, log: Logger) {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => Math.min(times * 200, 2000),
+    // Redis up but silent (frozen, overloaded): every command fails after this, with a clear error.
+    commandTimeout: timeoutMs,
+    // Never send a command again after a reconnect: an append whose reply was lost may have been
+    // saved, and sending it again would make a duplicate. The caller says "may not have been sent".
+    autoResendUnfulfilledCommands: false,
     // Commands issued in the same tick go out as one write.
     enableAutoPipelining: true,
   } as Parameters<typeof redisDriver>[0]);
@@ -44,7 +50,7 @@ export async function openRedis(url: string, log: Logger) {
   });
   // SET NX: registering a name is atomic across instances (unstorage has no check-and-set).
   const claimKey = async (key: string, value: unknown) => (await redis.set(`mayfly:${key}`, JSON.stringify(value), 'NX')) === 'OK';
-  return { store, broker, storage, claimKey };
+  return { store, broker, storage, claimKey, redis };
 }
 
 function waitReady(redis: Redis, ms: number): Promise<void> {

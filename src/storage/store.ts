@@ -74,6 +74,67 @@ export class StorageError extends Error {
   }
 }
 
+/**
+ * Storage did not answer in time. A write may still have been saved: a message is reported as
+ * "may not have been sent", never as failed, and catch-up (`since`) shows what happened.
+ */
+export class StorageTimeoutError extends StorageError {
+  constructor(cause: unknown) {
+    super(cause);
+    this.name = 'StorageTimeoutError';
+  }
+}
+
+/** ioredis' error for a command past its commandTimeout. */
+const isTimeout = (err: unknown) => err instanceof Error && /timed out/i.test(err.message);
+
+/** Any backend failure as a StorageError (a timeout as a StorageTimeoutError). */
+export function storageError(err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  return isTimeout(err) ? new StorageTimeoutError(err) : new StorageError(err);
+}
+
+/**
+ * The same object, whose async methods fail with StorageError only (for code that uses unstorage
+ * directly, such as accounts): a backend failure is a clear 503, never a 500.
+ */
+export function withStorageErrors<T extends object>(target: T): T {
+  const call = (fn: (...a: unknown[]) => unknown, self: unknown, args: unknown[]) => {
+    try {
+      const out = fn.apply(self, args);
+      return out instanceof Promise
+        ? out.catch((err: unknown) => {
+            throw storageError(err);
+          })
+        : out;
+    } catch (err) {
+      throw storageError(err);
+    }
+  };
+  return new Proxy(target, {
+    // a function itself (a callback such as claimKey)
+    apply: (fn, self, args) => call(fn as (...a: unknown[]) => unknown, self, args),
+    // an object's methods (an unstorage Storage)
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      return typeof value === 'function' ? (...args: unknown[]) => call(value as (...a: unknown[]) => unknown, obj, args) : value;
+    },
+  });
+}
+
+/** What a client is told to wait after a storage failure (Retry-After). */
+export const STORAGE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * What a person is told when storage failed. After a timeout a write may have happened, so a
+ * message is said to be possibly unsent, never lost: catch-up shows whether it arrived.
+ */
+export function storageFailureMessage(err: StorageError): string {
+  return err instanceof StorageTimeoutError
+    ? 'Storage did not answer in time: your last action may not have been saved. If it was a message, it may not have been sent; it shows up in the room if it was. Try again shortly.'
+    : 'Storage is unavailable; nothing was saved. Try again shortly.';
+}
+
 /** Storage is up but has more waiting than it takes: the message was refused, not queued. */
 export class StorageBusyError extends StorageError {
   constructor() {

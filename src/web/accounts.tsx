@@ -7,7 +7,7 @@ import { fieldErrors } from '../rooms/schema.ts';
 import { LoginPage, MePage, RegisterPage } from '../views/account.tsx';
 import { Layout } from '../views/layout.tsx';
 import type { AppEnv } from './env.ts';
-import { bearerToken, clientAddress, jsonError, readBody, siteOrigin, validationError, wantsJson } from './http.ts';
+import { bearerToken, clientAddress, jsonError, readBody, setRetryAfter, siteOrigin, validationError, wantsJson } from './http.ts';
 
 type Ctx = Context<AppEnv>;
 
@@ -57,12 +57,6 @@ export function accountRoutes() {
     const json = wantsJson(c);
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
-    if (!c.var.deps.rateLimits.allowCreate(clientAddress(c))) {
-      c.header('Retry-After', '60');
-      return json
-        ? jsonError(c, 429, 'rate_limited', 'Too many requests; wait a minute.')
-        : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: 'Too many requests; wait a minute.' }} />, 429);
-    }
     const parsed = RegisterSchema.safeParse(body);
     if (!parsed.success) {
       return json
@@ -70,9 +64,10 @@ export function accountRoutes() {
         : page(c, 'Register', <RegisterPage values={values(body)} errors={fieldErrors(parsed.error)} />, 400);
     }
     try {
-      await c.var.deps.accounts.register(parsed.data.username, parsed.data.password);
+      await c.var.deps.accounts.register(parsed.data.username, parsed.data.password, clientAddress(c));
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
+      setRetryAfter(c, err);
       return json
         ? jsonError(c, err.status, err.code, err.message)
         : page(c, 'Register', <RegisterPage values={values(body)} errors={{ form: err.message }} />, err.status);
@@ -104,7 +99,7 @@ export function accountRoutes() {
       return c.redirect('/', 303);
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
-      if (err.status === 429) c.header('Retry-After', '60');
+      setRetryAfter(c, err);
       return json
         ? jsonError(c, err.status, err.code, err.message)
         : page(c, 'Log in', <LoginPage values={values(body)} errors={{ form: err.message }} />, err.status);

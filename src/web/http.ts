@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { z } from 'zod';
+import { retryAfterSeconds } from '../rooms/limits.ts';
 import { fieldErrors } from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
 
@@ -21,6 +22,12 @@ export type ErrorBody = { error: { code: string; message: string; fields?: Recor
 export function jsonError(c: Context, status: number, code: string, message: string, fields?: Record<string, string>) {
   const body: ErrorBody = { error: { code, message, ...(fields ? { fields } : {}) } };
   return c.json(body, status as 400);
+}
+
+/** Retry-After on a 429 or 503 refusal: a limit's own wait, else a minute (429) or a second (503). */
+export function setRetryAfter(c: Context, err: { status: number; retryAfterMs?: number }) {
+  if (err.status !== 429 && err.status !== 503) return;
+  c.header('Retry-After', String(retryAfterSeconds(err.retryAfterMs ?? (err.status === 429 ? 60_000 : 1000))));
 }
 
 export function validationError(c: Context, error: z.ZodError) {

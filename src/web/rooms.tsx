@@ -15,6 +15,7 @@ import {
   memberToken,
   readBody,
   setMemberCookie,
+  setRetryAfter,
   siteOrigin,
   validationError,
   wantsJson,
@@ -86,7 +87,7 @@ async function roomPage(c: Ctx, room: Room, member: Member, error: string | null
 }
 
 function roomError(c: Ctx, err: RoomError) {
-  if (err.status === 429) c.header('Retry-After', '60');
+  setRetryAfter(c, err);
   return jsonError(c, err.status, err.code, err.message);
 }
 
@@ -118,17 +119,17 @@ export function roomRoutes() {
     const json = wantsJson(c);
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
-    if (!c.var.deps.rateLimits.allowCreate(clientAddress(c))) {
-      if (json) return roomError(c, new RoomError('rate_limited'));
-      return lobbyPage(c, { values: stringValues(body), errors: { form: 'You are creating rooms too fast; wait a minute.' } }, 429);
-    }
     const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
       return lobbyPage(c, { values: stringValues(body), errors: fieldErrors(parsed.error) }, 400);
     }
     try {
-      const { room, ownerToken, owner } = await rooms.create(parsed.data, { ownerJoins: !json, verifiedAs: c.var.account ?? undefined });
+      const { room, ownerToken, owner } = await rooms.create(parsed.data, {
+        ownerJoins: !json,
+        verifiedAs: c.var.account ?? undefined,
+        address: clientAddress(c),
+      });
       if (json) {
         c.header('Location', `/rooms/${room.id}`);
         return c.json({ ...roomJson(room, siteOrigin(c), []), owner_token: ownerToken }, 201);
@@ -138,6 +139,7 @@ export function roomRoutes() {
     } catch (err) {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
+      setRetryAfter(c, err);
       return lobbyPage(c, { values: stringValues(body), errors: { form: err.message } }, err.status);
     }
   };
@@ -181,17 +183,12 @@ export function roomRoutes() {
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     const values = stringValues(body);
     delete values.password;
-    if (!c.var.deps.rateLimits.allowJoin(clientAddress(c))) {
-      return json
-        ? roomError(c, new RoomError('rate_limited'))
-        : joinPage(c, room, values, { form: 'Too many joins from your address; wait a minute.' }, 429);
-    }
     const parsed = JoinSchema.safeParse(body);
     if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
     try {
       // Signed in (session cookie, or an account token as Bearer): the name is verified.
       const verifiedAs = (await currentAccount(c)) ?? undefined;
-      const member = await c.var.deps.rooms.join(id, parsed.data, { verifiedAs }, json ? 'api' : 'page');
+      const member = await c.var.deps.rooms.join(id, parsed.data, { verifiedAs, address: clientAddress(c) }, json ? 'api' : 'page');
       if (json) {
         return c.json({
           token: member.token,
@@ -207,6 +204,7 @@ export function roomRoutes() {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
+      setRetryAfter(c, err);
       return joinPage(c, room, values, { form: err.message }, err.status);
     }
   });
@@ -228,7 +226,7 @@ export function roomRoutes() {
     }
     try {
       await c.var.deps.rooms.present(id, member, json ? 'api' : 'page');
-      const message = await c.var.deps.rooms.post(id, member, parsed.data.content);
+      const message = await c.var.deps.rooms.post(id, member, parsed.data.content, clientAddress(c));
       if (json) return c.json(messageJson(id, message), 201);
       return c.redirect(`/rooms/${id}#composer`, 303);
     } catch (err) {

@@ -7,11 +7,11 @@ import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtim
 import { RoomError } from '../rooms/errors.ts';
 import { parseClientFrame, Username } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
-import { StorageBusyError } from '../storage/store.ts';
+import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
-import { memberToken, siteOrigin } from './http.ts';
+import { clientAddress, memberToken, siteOrigin } from './http.ts';
 
 const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   not_found: CLOSE.notFound,
@@ -41,6 +41,7 @@ export function socketRoutes() {
         token: memberToken(c, { query: kind === 'ws' }),
         username: c.req.query('username') ?? c.req.query('display_name'),
         since: c.req.query('since'),
+        address: clientAddress(c),
       });
       if (server.upgrade(c.req.raw, { data })) return new Response(null);
       return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
@@ -54,10 +55,10 @@ async function admit(
   deps: Deps,
   kind: SocketKind,
   roomId: string,
-  q: { token: string | null; username?: string; since?: string },
+  q: { token: string | null; username?: string; since?: string; address: string },
 ): Promise<SocketData> {
   const since = q.since !== undefined && /^\d+$/.test(q.since) ? Number(q.since) : null;
-  const data: SocketData = { kind, roomId, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
+  const data: SocketData = { kind, roomId, address: q.address, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
@@ -85,7 +86,7 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
   try {
     if (admission?.guest) {
       const room = await deps.rooms.get(roomId);
-      const member = await deps.rooms.joinGuest(room, admission.username);
+      const member = await deps.rooms.joinGuest(room, admission.username, ws.data.address);
       ws.data.tokenHash = member.tokenHash;
       ws.data.identity = member.identity;
     } else {
@@ -226,7 +227,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       }
       try {
         if (frame.data.type === 'message') {
-          await rooms.post(roomId, memberOf(ws), frame.data.content);
+          await rooms.post(roomId, memberOf(ws), frame.data.content, ws.data.address);
           ws.data.strikes = 0;
         } else {
           const now = performance.now();
@@ -243,7 +244,13 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         }
         if (err instanceof StorageBusyError) return refuseBusy(ws);
         log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.');
+        sendError(
+          ws,
+          'storage_unavailable',
+          err instanceof StorageTimeoutError
+            ? 'Storage did not answer in time: your message may not have been sent. It shows up here if it was; try again shortly.'
+            : 'Storage is unavailable; your message was not sent. Try again shortly.',
+        );
       }
     },
 

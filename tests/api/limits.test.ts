@@ -63,13 +63,15 @@ describe('message rate', () => {
   });
 
   test('socket: slowing down after a refusal keeps the connection', async () => {
-    const s = await server({ MESSAGE_RATE: '20', MESSAGE_BURST: '2' });
+    // 2 at once, 2 a second: a window of one second
+    const s = await server({ MESSAGE_RATE: '2', MESSAGE_BURST: '2' });
     const room = await createRoom(s.origin);
     const a = await ws(`${s.wsOrigin}/rooms/${room.room_id}/ws?username=a`);
     await a.type('history');
     for (let i = 0; i < 3; i++) a.send({ type: 'message', content: `quick ${i}` });
-    await a.type('error');
-    await Bun.sleep(200);
+    const refused = await a.type('error');
+    expect(refused.code).toBe('too_many_messages');
+    await Bun.sleep(1100);
     a.send({ type: 'message', content: 'after a pause' });
     await a.next((f) => f.type === 'message' && f.content === 'after a pause');
     expect(a.closed).toBeNull();

@@ -1,7 +1,7 @@
 // Unit tests of the room domain: schemas, rate limits, expiry timers, configuration.
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { AddressLimits, TokenBuckets, WindowLimiter } from '../../src/rooms/rate-limit.ts';
+import { Limits, PasswordGate, retryAfterSeconds } from '../../src/rooms/limits.ts';
 import { ClientFrame, Content, createRoomSchema, fieldErrors, JoinSchema, parseClientFrame, Username } from '../../src/rooms/schema.ts';
 import { messageEvent, messageEventJsonWithoutSeq } from '../../src/realtime/events.ts';
 import { guestName, hashToken } from '../../src/rooms/service.ts';
@@ -116,22 +116,43 @@ describe('schemas', () => {
   });
 });
 
-describe('rate limits', () => {
-  test('token bucket: burst, then the sustained rate', () => {
-    const b = new TokenBuckets(10, 3);
-    expect([b.take('m', 0), b.take('m', 0), b.take('m', 0), b.take('m', 0)]).toEqual([true, true, true, false]);
-    expect(b.take('m', 100)).toBe(true); // 0.1 s refills one token at 10/s
-    expect(b.take('m', 100)).toBe(false);
-    expect(b.take('other', 100)).toBe(true);
+describe('rate limits (in-process)', () => {
+  const config = loadConfig({ MESSAGE_RATE: '10', MESSAGE_BURST: '3', CREATE_RATE_PER_MINUTE: '1', RATE_LIMIT_EXEMPT: '127.0.0.1' });
+
+  test('messages: the burst, then refused with the wait until the window ends', async () => {
+    const limits = new Limits(config);
+    const tries = [];
+    for (let i = 0; i < 4; i++) tries.push(await limits.consume('message', 'm'));
+    expect(tries.slice(0, 3)).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    const refused = tries[3]!;
+    expect(refused.ok).toBe(false);
+    // a window of BURST/RATE = 0.3 s, rounded up to whole seconds: the wait is under a second
+    if (!refused.ok) expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    expect((await limits.consume('message', 'other')).ok).toBe(true);
+    expect(retryAfterSeconds(1)).toBe(1);
   });
 
-  test('windows per key, and exempt addresses', () => {
-    const w = new WindowLimiter(2, 1000);
-    expect([w.hit('a', 0), w.hit('a', 1), w.hit('a', 2), w.blocked('a', 3)]).toEqual([true, true, false, true]);
-    expect(w.hit('a', 1001)).toBe(true);
-    const limits = new AddressLimits({ createsPerMinute: 1, joinsPerMinute: 1, exempt: ['127.0.0.1'] });
-    expect([limits.allowCreate('10.0.0.1'), limits.allowCreate('10.0.0.1')]).toEqual([true, false]);
-    expect([limits.allowCreate('127.0.0.1'), limits.allowCreate('127.0.0.1')]).toEqual([true, true]);
+  test('windows per key; exempt addresses are never limited where the limit allows it', async () => {
+    const limits = new Limits(config);
+    expect([(await limits.consume('create', '10.0.0.1')).ok, (await limits.consume('create', '10.0.0.1')).ok]).toEqual([true, false]);
+    expect([(await limits.consume('create', '127.0.0.1')).ok, (await limits.consume('create', '127.0.0.1')).ok]).toEqual([true, true]);
+    // wrong room passwords are never exempt
+    const pw = loadConfig({ PASSWORD_TRIES_PER_MINUTE: '1', RATE_LIMIT_EXEMPT: '127.0.0.1' });
+    const strict = new Limits(pw);
+    expect((await strict.check('password', 'room|127.0.0.1')).ok).toBe(true);
+    await strict.consume('password', 'room|127.0.0.1');
+    expect((await strict.check('password', 'room|127.0.0.1')).ok).toBe(false);
+  });
+
+  test('the password gate runs a few at once and refuses past its queue', async () => {
+    const gate = new PasswordGate(1, 1);
+    let release!: () => void;
+    const first = gate.run(() => new Promise<number>((r) => (release = () => r(1))));
+    const second = gate.run(async () => 2);
+    expect(await gate.run(async () => 3)).toBeNull(); // one running, one waiting: full
+    release();
+    expect(await first).toEqual({ value: 1 });
+    expect(await second).toEqual({ value: 2 });
   });
 });
 

@@ -85,7 +85,7 @@ if (hasRedis) {
     async open() {
       redis ??= await startRedis();
       probe ??= new Redis(redis.url);
-      return (await openRedis(redis.url, createLogger('silent'))).store;
+      return (await openRedis(redis.url, createLogger('silent'), 3000)).store;
     },
     async keysOf(id) {
       return (await probe.keys(`*${id}*`)) as string[];

@@ -1,0 +1,144 @@
+// Abuse limits by name, over rate-limiter-flexible: in this process (memory, SQLite) or in Redis,
+// where every instance shares them. One place lists every limit, its numbers and whose key counts.
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from '../config.ts';
+import { storageError } from '../storage/store.ts';
+
+/** Every limit, and what its key is. */
+export type LimitName =
+  /** room creations (and account registrations) per client address */
+  | 'create'
+  /** joins per client address: HTTP joins and WebSocket guests */
+  | 'join'
+  /** wrong room passwords per room and client address */
+  | 'password'
+  /** wrong room passwords per room, from every address together (a ceiling for many guessers) */
+  | 'passwordRoom'
+  /** wrong logins per client address and username */
+  | 'login'
+  /** password hashes and checks (login, register, room passwords) per client address: argon2 costs CPU */
+  | 'passwordChecks'
+  /** messages per member */
+  | 'message'
+  /** messages per client address, every member from it together */
+  | 'messageAddress';
+
+type Spec = { points: number; seconds: number; exemptable: boolean };
+
+/** The numbers of every limit, from the configuration. */
+export function limitSpecs(config: Config): Record<LimitName, Spec> {
+  // Messages: MESSAGE_BURST at once, MESSAGE_RATE a second on average, as a window of BURST/RATE seconds.
+  const messageWindow = Math.max(1, Math.round(config.MESSAGE_BURST / config.MESSAGE_RATE));
+  return {
+    create: { points: config.CREATE_RATE_PER_MINUTE, seconds: 60, exemptable: true },
+    join: { points: config.JOIN_RATE_PER_MINUTE, seconds: 60, exemptable: true },
+    password: { points: config.PASSWORD_TRIES_PER_MINUTE, seconds: 60, exemptable: false },
+    passwordRoom: { points: config.PASSWORD_TRIES_PER_ROOM_PER_MINUTE, seconds: 60, exemptable: false },
+    login: { points: config.LOGIN_TRIES_PER_MINUTE, seconds: 60, exemptable: false },
+    passwordChecks: { points: config.PASSWORD_CHECKS_PER_MINUTE, seconds: 60, exemptable: true },
+    message: { points: config.MESSAGE_BURST, seconds: messageWindow, exemptable: false },
+    messageAddress: { points: config.MESSAGE_ADDRESS_BURST, seconds: messageWindow, exemptable: true },
+  };
+}
+
+/** Allowed, or refused with how long until the next try can succeed. */
+export type LimitResult = { ok: true } | { ok: false; retryAfterMs: number };
+
+const OK: LimitResult = { ok: true };
+
+type Limiter = RateLimiterMemory | RateLimiterRedis;
+
+export class Limits {
+  readonly shared: boolean;
+  private limiters: Record<LimitName, Limiter>;
+  private exemptable: Record<LimitName, boolean>;
+  private exempt: Set<string>;
+
+  /** redis: keep the counters there (shared by every instance); otherwise in this process. */
+  constructor(config: Config, opts: { redis?: Redis; prefix?: string } = {}) {
+    const specs = limitSpecs(config);
+    this.shared = !!opts.redis;
+    this.exempt = new Set(config.RATE_LIMIT_EXEMPT);
+    this.limiters = {} as Record<LimitName, Limiter>;
+    this.exemptable = {} as Record<LimitName, boolean>;
+    for (const [name, spec] of Object.entries(specs) as [LimitName, Spec][]) {
+      const options = { points: spec.points, duration: spec.seconds, keyPrefix: `${opts.prefix ?? 'mayfly'}:limit:${name}` };
+      this.limiters[name] = opts.redis ? new RateLimiterRedis({ ...options, storeClient: opts.redis }) : new RateLimiterMemory(options);
+      this.exemptable[name] = spec.exemptable;
+    }
+  }
+
+  /** Whether an address is in RATE_LIMIT_EXEMPT (load tests, health checks). */
+  isExempt(address: string | undefined): boolean {
+    return address !== undefined && this.exempt.has(address);
+  }
+
+  /**
+   * Counts one try against the limit; refused once the window's points are used.
+   * `address` is the client's: limits that allow it are skipped for exempt addresses.
+   * A storage failure (Redis down or silent) throws a StorageError, like any storage call.
+   */
+  async consume(name: LimitName, key: string, address?: string): Promise<LimitResult> {
+    if (this.exemptable[name] && this.isExempt(address ?? key)) return OK;
+    try {
+      await this.limiters[name].consume(key);
+      return OK;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
+      throw storageError(err);
+    }
+  }
+
+  /** Refused when the key has used its points already; counts nothing (checked before costly work). */
+  async check(name: LimitName, key: string, address?: string): Promise<LimitResult> {
+    if (this.exemptable[name] && this.isExempt(address ?? key)) return OK;
+    const limiter = this.limiters[name];
+    try {
+      const res = await limiter.get(key);
+      if (res && res.consumedPoints >= limiter.points) return { ok: false, retryAfterMs: Math.max(1, res.msBeforeNext) };
+      return OK;
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  /** Forgets a key's count (a member who left). */
+  async reset(name: LimitName, key: string): Promise<void> {
+    await this.limiters[name].delete(key).catch(() => {});
+  }
+}
+
+/** Whole seconds for a Retry-After header: at least 1. */
+export const retryAfterSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Bounds how many password hashes and checks (argon2, deliberately slow) run at once in this
+ * process, so a flood of logins cannot take every core; past `maxWaiting` queued, new ones are refused.
+ */
+export class PasswordGate {
+  private running = 0;
+  private waiting: Array<() => void> = [];
+
+  constructor(
+    private concurrency: number,
+    private maxWaiting = 64,
+  ) {}
+
+  /** Runs fn when a slot is free; null (nothing run) when too many are waiting already. */
+  async run<T>(fn: () => Promise<T>): Promise<{ value: T } | null> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.maxWaiting) return null;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.running++;
+    }
+    try {
+      return { value: await fn() };
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
+}
