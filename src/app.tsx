@@ -82,6 +82,12 @@ export function createApp(deps: Deps) {
   app.route('/', openapiRoutes());
   // Only pages and the routes after this need the signed-in account (two storage reads).
   app.use(loadAccount);
+  // Every page and answer from here on may show a room or an account: none stays in the browser's
+  // cache, so Back after Leave or Destroy (or after logging out) shows nothing of it.
+  app.use(async (c, next) => {
+    await next();
+    c.header('Cache-Control', 'no-store');
+  });
   app.route('/', accountRoutes());
   app.route('/', roomRoutes());
 

@@ -24,7 +24,9 @@ export async function startServer(config: Config, log: Logger): Promise<Running>
     hostname: config.HOST,
     fetch: (req, srv) => app.fetch(req, srv),
     websocket: socketHandlers(deps),
-    maxRequestBodySize: Math.max(config.MAX_BODY_BYTES * 2, 1024 * 1024),
+    // No cut-off of Bun's own (its 413 is bare): the app's bodyLimit answers every larger body with the
+    // JSON error, by Content-Length before reading, or as soon as a streamed body passes MAX_BODY_BYTES.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
   });
   deps.hub.bind(server);
   let stopping: Promise<void> | null = null;

@@ -2,18 +2,19 @@
 import { nanoid } from 'nanoid';
 import { z } from 'zod';
 import { hashToken } from '../rooms/service.ts';
-import { Username } from '../rooms/schema.ts';
 import { RoomError } from '../rooms/errors.ts';
 import type { Limits } from '../rooms/limits.ts';
+import { nameKey } from '../rooms/names.ts';
+import { text, Username } from '../rooms/schema.ts';
 import type { AccountStore } from '../storage/account-store.ts';
 
 export const RegisterSchema = z.object({
   username: Username,
-  password: z.string({ message: 'is required' }).min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters'),
+  password: text().min(8, 'must be at least 8 characters').max(128, 'must be at most 128 characters'),
 });
 export const LoginSchema = z.object({
-  username: z.string({ message: 'is required' }).trim().min(1, 'is required').max(64),
-  password: z.string({ message: 'is required' }).min(1, 'is required').max(128),
+  username: text().normalize('NFKC').trim().min(1, 'is required').max(64),
+  password: text().min(1, 'is required').max(128),
 });
 
 export type AccountErrorCode =
@@ -72,7 +73,7 @@ export class AccountService {
 
   /** A session token; one generic error for any wrong credentials. */
   async login(username: string, password: string, address: string): Promise<{ token: string; username: string }> {
-    const key = `${address}|${username.toLowerCase()}`;
+    const key = `${address}|${nameKey(username)}`;
     const allowed = await this.limits.check('login', key);
     if (!allowed.ok) throw new AccountError('too_many_attempts', 429, 'Too many login attempts; wait a minute.', allowed.retryAfterMs);
     const account = await this.store.get(username);

@@ -1,5 +1,6 @@
 // zod schemas for everything a user sends: room creation, joining, messages and socket frames.
 import { z } from 'zod';
+import { INVISIBLE, wellFormed } from './names.ts';
 
 // C0/C1 control characters except tab and newline; they have no place in chat text.
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
@@ -19,38 +20,49 @@ export const LIMITS = {
   maxUsers: 1000,
 } as const;
 
-/** Form fields arrive as strings; an empty field means "not given". */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number({ message: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+/** Form fields (and query strings) arrive as strings: an empty one means "not given", else decimal digits. */
 const optionalInt = (min: number, max: number) =>
   z.preprocess(
-    (v) => (v === '' || v === null ? undefined : v),
-    z.coerce
-      .number({ message: 'must be a whole number' })
-      .int('must be a whole number')
-      .min(min, `must be at least ${min}`)
-      .max(max, `must be at most ${max}`)
-      .optional(),
+    (v) => (v === '' || v === null ? undefined : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    wholeNumber(min, max).optional(),
   );
+
+/** In a JSON body a number is a JSON number: no strings, no arrays; null means "not given". */
+const optionalJsonInt = (min: number, max: number) => z.preprocess((v) => (v === null ? undefined : v), wholeNumber(min, max).optional());
 
 const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
-export const Username = z
-  .string({ message: 'is required' })
+/** Any text field: a lone surrogate cannot be stored or hashed, so it is refused before anything else. */
+export const text = () => z.string({ message: 'is required' }).refine(wellFormed, { message: 'must be valid Unicode text', abort: true });
+
+/**
+ * A person's name (in a room, a room's owner, an account): NFKC-normalised, and that form is what is
+ * kept and shown; no invisible, format, control or direction characters. Names are compared by nameKey.
+ */
+export const Username = text()
+  .normalize('NFKC')
+  // Before trim, which would quietly drop a leading or trailing U+FEFF.
+  .refine((s) => !INVISIBLE.test(s), 'must not contain invisible, control or direction characters')
   .trim()
   .min(1, 'must not be empty')
-  .max(LIMITS.username, `must be at most ${LIMITS.username} characters`)
-  .refine((s) => !NAME_CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
+  .max(LIMITS.username, `must be at most ${LIMITS.username} characters`);
 
-export const RoomName = z
-  .string({ message: 'is required' })
+export const RoomName = text()
   .trim()
   .min(1, 'must not be empty')
   .max(LIMITS.roomName, `must be at most ${LIMITS.roomName} characters`)
   .refine((s) => !NAME_CONTROL.test(s) && !BIDI.test(s), 'must not contain control or direction characters');
 
-export const Password = z.string().max(LIMITS.password, `must be at most ${LIMITS.password} characters`);
+export const Password = text().max(LIMITS.password, `must be at most ${LIMITS.password} characters`);
 
-export const Content = z
-  .string({ message: 'is required' })
+export const Content = text()
   .trim()
   .min(1, 'must not be empty')
   .max(LIMITS.content, `must be at most ${LIMITS.content} characters`)
@@ -58,24 +70,30 @@ export const Content = z
 
 const createRoomSchemas = new Map<string, ReturnType<typeof buildCreateRoomSchema>>();
 
-/** The room creation schema for these limits, built once (building one costs ~100× a parse). */
-export function createRoomSchema(maxExpiry: number, defaultExpiry = 600) {
-  const key = `${maxExpiry}:${defaultExpiry}`;
+/**
+ * The room creation schema for these limits, built once (building one costs ~100× a parse). json: the
+ * body was JSON, so numbers must be JSON numbers; a form's fields are strings and may hold digits.
+ */
+export function createRoomSchema(maxExpiry: number, defaultExpiry = 600, opts: { json?: boolean } = {}) {
+  const json = opts.json === true;
+  const key = `${maxExpiry}:${defaultExpiry}:${json}`;
   let schema = createRoomSchemas.get(key);
-  if (!schema) createRoomSchemas.set(key, (schema = buildCreateRoomSchema(maxExpiry, defaultExpiry)));
+  if (!schema) createRoomSchemas.set(key, (schema = buildCreateRoomSchema(maxExpiry, defaultExpiry, json)));
   return schema;
 }
 
 /** idle_seconds may not be longer than the room lives: its expiry_seconds, or the default lifetime. */
-function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number) {
-  const num = (v: unknown) => (v === undefined || v === null || v === '' ? undefined : Number(v));
+function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: boolean) {
+  const int = json ? optionalJsonInt : optionalInt;
+  const num = (v: unknown) =>
+    v === undefined || v === null || v === '' ? undefined : json && typeof v !== 'number' ? Number.NaN : Number(v);
   return z
     .object({
       name: RoomName,
       owner_name: Username,
-      expiry_seconds: optionalInt(LIMITS.minExpiry, maxExpiry),
-      max_users: optionalInt(LIMITS.minUsers, LIMITS.maxUsers),
-      idle_seconds: optionalInt(LIMITS.minIdle, maxExpiry),
+      expiry_seconds: int(LIMITS.minExpiry, maxExpiry),
+      max_users: int(LIMITS.minUsers, LIMITS.maxUsers),
+      idle_seconds: int(LIMITS.minIdle, maxExpiry),
       password: optionalString(Password),
     })
     .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
@@ -118,7 +136,7 @@ export type ClientFrame = z.infer<typeof ClientFrame>;
 
 /**
  * ClientFrame.safeParse with a fast path for frames that are valid: the same rules as `Content`
- * (trim, 1…max characters, no control characters) checked directly, with no zod work per frame.
+ * (well-formed, trim, 1…max characters, no control characters) checked directly, with no zod work per frame.
  * Anything else goes to zod, which also words the error.
  */
 export function parseClientFrame(json: unknown): { success: true; data: ClientFrame } | { success: false; error: z.ZodError } {
@@ -126,7 +144,7 @@ export function parseClientFrame(json: unknown): { success: true; data: ClientFr
     const frame = json as { type?: unknown; content?: unknown };
     if (frame.type === 'message' && typeof frame.content === 'string') {
       const content = frame.content.trim();
-      if (content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content))
+      if (content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content) && content.isWellFormed())
         return { success: true, data: { type: 'message', content } };
     } else if (frame.type === 'typing') return { success: true, data: { type: 'typing' } };
   }

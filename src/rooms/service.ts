@@ -7,6 +7,7 @@ import { endEvent, memberRemovedEvent, messageEvent, presenceEvent, type Removal
 import type { RoomStore } from '../storage/store.ts';
 import { type ErrorCode, limited, RoomError } from './errors.ts';
 import { type LimitName, type Limits, PasswordGate } from './limits.ts';
+import { nameKey } from './names.ts';
 import { RoomTimers } from './timers.ts';
 import type { CreateRoomInput, JoinInput } from './schema.ts';
 import type { Identity, Message, Room } from './types.ts';
@@ -158,7 +159,7 @@ export class RoomService {
 
   /** True when the name is the signed-in account's own (verified); refuses another account's name. */
   private async checkName(username: string, verifiedAs?: string): Promise<boolean> {
-    if (verifiedAs && verifiedAs.toLowerCase() === username.toLowerCase()) return true;
+    if (verifiedAs && nameKey(verifiedAs) === nameKey(username)) return true;
     if (this.deps.isReservedName && (await this.deps.isReservedName(username))) throw new RoomError('name_reserved');
     return false;
   }

@@ -1,5 +1,6 @@
 // Optional accounts and their login sessions, kept through the same unstorage backend as rooms.
 import type { Storage } from 'unstorage';
+import { nameKey } from '../rooms/names.ts';
 
 export type Account = { username: string; passwordHash: string; createdAt: number };
 export type Session = { username: string; expiresAt: number };
@@ -7,7 +8,8 @@ export type Session = { username: string; expiresAt: number };
 /** Writes a key only if it does not exist yet; true when this caller wrote it. */
 export type ClaimKey = (key: string, value: unknown) => Promise<boolean>;
 
-const fold = (username: string) => encodeURIComponent(username.toLowerCase());
+/** Accounts are keyed by nameKey, so a lookalike of a registered name finds (and is refused by) it. */
+const fold = (username: string) => encodeURIComponent(nameKey(username));
 const keys = {
   account: (username: string) => `account:${fold(username)}`,
   sessions: (username: string) => `account:${fold(username)}:sessions`,
@@ -20,7 +22,7 @@ export class AccountStore {
     private claimKey: ClaimKey,
   ) {}
 
-  /** False when the name is taken (case-insensitively); atomic across instances. */
+  /** False when the name or a lookalike of it is taken (same nameKey); atomic across instances. */
   register(account: Account): Promise<boolean> {
     return this.claimKey(keys.account(account.username), account);
   }

@@ -6,8 +6,13 @@ import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../
 import { liveSeats, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
 import type { HistoryQuery, RoomStore } from './store.ts';
 
-/** The part of unstorage's Storage this store uses. */
-export type Kv = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'hasItem' | 'getKeys' | 'getItems' | 'dispose'>;
+/**
+ * The part of unstorage's Storage this store uses, and scrub where the backend has it: called after a
+ * room's keys are removed, it wipes their old contents from the backend's files (SQLite: the WAL).
+ */
+export type Kv = Pick<Storage, 'getItem' | 'setItem' | 'removeItem' | 'hasItem' | 'getKeys' | 'getItems' | 'dispose'> & {
+  scrub?: () => Promise<void>;
+};
 
 type RoomState = {
   seq: number;
@@ -73,6 +78,7 @@ export class KvRoomStore implements RoomStore {
         for (let seq = state.oldest; seq <= state.seq; seq++) doomed.push(keys.message(id, seq));
       }
       await Promise.all(doomed.map((k) => this.storage.removeItem(k)));
+      await this.storage.scrub?.();
       return true;
     });
   }

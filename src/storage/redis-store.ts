@@ -2,6 +2,7 @@
 // so seat limits, unique names and message sequence numbers hold across every instance.
 import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
+import { nameKey } from '../rooms/names.ts';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { type HistoryQuery, type RoomStore, StorageBusyError, storageError } from './store.ts';
 import { messageFromEventJson } from '../realtime/events.ts';
@@ -304,11 +305,11 @@ export class RedisRoomStore implements RoomStore {
     leaseUntil: number,
   ): Promise<SeatClaim> {
     const key = this.keys(roomId);
-    let fold = username?.toLowerCase() ?? '';
+    let fold = username === null ? '' : nameKey(username);
     if (!identity) {
       const stored = await this.identity(roomId, tokenHash);
       if (!stored) return { ok: false, reason: 'unknown' };
-      fold = stored.username.toLowerCase();
+      fold = nameKey(stored.username);
     }
     const [status, fresh, users] = await this.redis.mayflyClaim(
       key.state,

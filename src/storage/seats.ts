@@ -1,10 +1,10 @@
-// The seat rules every single-process store shares: max users, unique names, leases that lapse.
+// The seat rules every single-process store shares: max users, unique names (by nameKey), leases that lapse.
+import { nameKey } from '../rooms/names.ts';
 import type { Identity, Seat, SeatClaim } from '../rooms/types.ts';
 
 /** What the rules work on: a room's seats and when it last became empty. */
 export type SeatHolder = { seats: Seat[]; emptySince: number | null };
 
-const fold = (name: string) => name.toLowerCase();
 export const usersOf = (seats: Seat[]) => seats.map((s) => s.username);
 export const liveSeats = (seats: Seat[], now: number) => seats.filter((s) => s.leaseUntil > now);
 
@@ -24,7 +24,8 @@ export function takeSeat(
     return { ok: true, fresh: false, users: usersOf(live) };
   }
   const others = live.filter((s) => s !== mine);
-  if (others.some((s) => fold(s.username) === fold(identity.username))) return { ok: false, reason: 'taken' };
+  const key = nameKey(identity.username);
+  if (others.some((s) => nameKey(s.username) === key)) return { ok: false, reason: 'taken' };
   if (others.length >= maxUsers) return { ok: false, reason: 'full' };
   // Back after the seat lapsed: it moves to the end, as a new arrival.
   if (mine) h.seats = h.seats.filter((s) => s !== mine);

@@ -119,7 +119,9 @@ export function roomRoutes() {
     const json = wantsJson(c);
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
-    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS).safeParse(body);
+    // A JSON body's numbers must be JSON numbers; a form's fields are all strings.
+    const jsonBody = (c.req.header('content-type') ?? '').includes('application/json');
+    const parsed = createRoomSchema(config.MAX_EXPIRY_SECONDS, config.DEFAULT_EXPIRY_SECONDS, { json: jsonBody }).safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
       return lobbyPage(c, { values: stringValues(body), errors: fieldErrors(parsed.error) }, 400);

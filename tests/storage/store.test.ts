@@ -157,6 +157,17 @@ for (const backend of backends) {
       expect(await store.emptySince(r.id)).toBeNull();
     });
 
+    test('seats: lookalike names clash (nameKey), both on join and on a lapsed seat reclaimed', async () => {
+      const r = room();
+      await store.createRoom(r);
+      expect((await store.join(r.id, 't1', ident('paypal'), lease())).ok).toBe(true);
+      expect(await store.join(r.id, 't2', ident('pаypal'), lease())).toEqual({ ok: false, reason: 'taken' }); // Cyrillic а
+      expect((await store.join(r.id, 't3', ident('сео'), lease(100))).ok).toBe(true); // Cyrillic
+      await Bun.sleep(150);
+      expect((await store.join(r.id, 't4', ident('CEO'), lease())).ok).toBe(true);
+      expect(await store.claimSeat(r.id, 't3', lease())).toEqual({ ok: false, reason: 'taken' });
+    });
+
     test('many joins at the same moment never exceed max users nor share a name', async () => {
       const r = room({ maxUsers: 10 });
       await store.createRoom(r);
