@@ -1,6 +1,6 @@
 // In-process Broker: a loopback that hands each event straight back to this instance's handler.
 import type { Broker, EventHandler } from './broker.ts';
-import type { RoomEvent } from './events.ts';
+import type { BrokerEvent } from './events.ts';
 
 export class MemoryBroker implements Broker {
   readonly kind = 'memory';
@@ -19,7 +19,7 @@ export class MemoryBroker implements Broker {
     this.rooms.delete(roomId);
   }
 
-  async publish(roomId: string, event: RoomEvent): Promise<void> {
+  async publish(roomId: string, event: BrokerEvent): Promise<void> {
     if (!this.rooms.has(roomId)) return;
     for (const h of this.handlers) h(roomId, event);
   }

@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import { roomKeys } from '../storage/redis-store.ts';
 import { storageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
-import { withWireJson, type RoomEvent } from './events.ts';
+import { withWireJson, type BrokerEvent } from './events.ts';
 
 /** The pub/sub channel of a room (the Redis store publishes messages on it too). */
 export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:${roomId}`;
@@ -41,7 +41,7 @@ type ListenCommands = {
 };
 
 /** A room's message order here: the seq expected next, and messages that overtook it. */
-type Order = { next: number | null; held: Map<number, RoomEvent>; timer: ReturnType<typeof setTimeout> | null };
+type Order = { next: number | null; held: Map<number, BrokerEvent>; timer: ReturnType<typeof setTimeout> | null };
 
 export class RedisBroker implements Broker {
   readonly kind = 'redis';
@@ -73,7 +73,7 @@ export class RedisBroker implements Broker {
     this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
       const roomId = channel.toString().slice(this.prefix.length + 6); // `${prefix}:room:`
       const json = message.toString();
-      let event: RoomEvent;
+      let event: BrokerEvent;
       try {
         event = withWireJson(JSON.parse(json), json);
       } catch {
@@ -133,11 +133,11 @@ export class RedisBroker implements Broker {
   }
 
   /** An own message that no other instance needed: handed on here, without the trip through Redis. */
-  deliverOwn(roomId: string, event: RoomEvent): void {
+  deliverOwn(roomId: string, event: BrokerEvent): void {
     this.accept(roomId, event);
   }
 
-  async publish(roomId: string, event: RoomEvent): Promise<void> {
+  async publish(roomId: string, event: BrokerEvent): Promise<void> {
     try {
       await this.pub.publish(this.channel(roomId), JSON.stringify(event));
     } catch (err) {
@@ -159,7 +159,7 @@ export class RedisBroker implements Broker {
     this.sub.disconnect();
   }
 
-  private emit(roomId: string, event: RoomEvent): void {
+  private emit(roomId: string, event: BrokerEvent): void {
     for (const h of this.handlers) h(roomId, event);
   }
 
@@ -167,7 +167,7 @@ export class RedisBroker implements Broker {
    * Messages come in two ways (the echo from Redis, or the store's reply for own messages no one
    * else needed), so one can overtake an earlier one still on its way: it waits for it, briefly.
    */
-  private accept(roomId: string, event: RoomEvent): void {
+  private accept(roomId: string, event: BrokerEvent): void {
     if (event.type !== 'message' || !this.rooms.has(roomId)) return this.emit(roomId, event);
     let order = this.orders.get(roomId);
     if (!order) this.orders.set(roomId, (order = { next: null, held: new Map(), timer: null }));
@@ -179,7 +179,7 @@ export class RedisBroker implements Broker {
     }
     this.emit(roomId, event); // in order, or late after a release: better late than lost
     if (order.next === null || seq >= order.next) order.next = seq + 1;
-    let next: RoomEvent | undefined;
+    let next: BrokerEvent | undefined;
     while ((next = order.held.get(order.next))) {
       order.held.delete(order.next);
       this.emit(roomId, next);

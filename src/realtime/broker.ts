@@ -1,7 +1,7 @@
 // The Broker contract: fan-out of room events to every instance that serves the room.
-import type { RoomEvent } from './events.ts';
+import type { BrokerEvent } from './events.ts';
 
-export type EventHandler = (roomId: string, event: RoomEvent) => void;
+export type EventHandler = (roomId: string, event: BrokerEvent) => void;
 
 /**
  * Delivery guarantee: every event published for a room reaches the handler of every instance
@@ -12,12 +12,13 @@ export type EventHandler = (roomId: string, event: RoomEvent) => void;
  * instances receive their own events through the same handler, so there is one delivery path.
  * (In Redis mode a room no other instance listens to skips the trip: the store hands the broker
  * its own messages from the append script's reply, and the broker keeps their seq order.)
+ * Besides the room events clients see, it carries internal ones (member_removed) that only the hub acts on.
  */
 export interface Broker {
   readonly kind: 'memory' | 'redis';
   onEvent(handler: EventHandler): void;
   subscribe(roomId: string): Promise<void>;
   unsubscribe(roomId: string): Promise<void>;
-  publish(roomId: string, event: RoomEvent): Promise<void>;
+  publish(roomId: string, event: BrokerEvent): Promise<void>;
   close(): Promise<void>;
 }

@@ -10,6 +10,16 @@ export type EndEvent = Base & { type: 'room_expired' | 'room_destroyed' };
 
 export type RoomEvent = MessageEvent | PresenceEvent | TypingEvent | EndEvent;
 
+/**
+ * Internal, between instances only (never sent to a client): a member's presence ended (they left,
+ * or were removed), so every instance closes that member's sockets.
+ */
+export type MemberRemovedEvent = { type: 'member_removed'; room_id: string; member_id: string; reason: RemovalReason };
+export type RemovalReason = 'left' | 'kicked';
+
+/** What the broker carries: the room events clients get, and the internal ones the hub acts on. */
+export type BrokerEvent = RoomEvent | MemberRemovedEvent;
+
 export type HistoryEvent = Base & {
   type: 'history';
   users: string[];
@@ -74,6 +84,10 @@ export function endEvent(roomId: string, type: EndEvent['type']): EndEvent {
   return { type, room_id: roomId, timestamp: now() };
 }
 
+export function memberRemovedEvent(roomId: string, memberId: string, reason: RemovalReason): MemberRemovedEvent {
+  return { type: 'member_removed', room_id: roomId, member_id: memberId, reason };
+}
+
 export function historyEvent(roomId: string, messages: Message[], users: string[]): HistoryEvent {
   return { type: 'history', room_id: roomId, timestamp: now(), users, messages: messages.map((m) => messageEvent(roomId, m)) };
 }
@@ -83,8 +97,8 @@ export function errorEvent(roomId: string, code: string, message: string): Error
 }
 
 // The JSON an event arrived as (from Redis): /ws sockets get it as is, with no second stringify.
-const wire = new WeakMap<RoomEvent, string>();
-export function withWireJson(event: RoomEvent, json: string): RoomEvent {
+const wire = new WeakMap<BrokerEvent, string>();
+export function withWireJson(event: BrokerEvent, json: string): BrokerEvent {
   wire.set(event, json);
   return event;
 }

@@ -3,7 +3,7 @@ import type { Server, ServerWebSocket } from 'bun';
 import type { Member } from '../rooms/service.ts';
 import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
-import type { RoomEvent } from './events.ts';
+import type { BrokerEvent, MemberRemovedEvent, RoomEvent } from './events.ts';
 
 export type SocketKind = 'live' | 'ws';
 
@@ -29,6 +29,16 @@ export type SocketData = {
   busyRefused?: number;
   /** A refusal decided before the upgrade, sent as a close code once open. */
   reject?: { code: number; reason: string };
+  /** Who the socket admits once open: a member by token hash, or a guest (a seat taken only then). */
+  admission?: { guest: false } | { guest: true; username?: string };
+  /** The socket holds its seat (taken when it opened): its frames are taken from then on. */
+  seated?: boolean;
+  /** Settles once the seat is taken (true) or refused (false). */
+  seating?: Promise<boolean>;
+  /** The member's presence ended (left or removed): the socket is closing and its frames are refused. */
+  removed?: boolean;
+  /** The socket has closed (its close handler ran). */
+  closed?: boolean;
 };
 
 export type Socket = ServerWebSocket<SocketData>;
@@ -38,6 +48,12 @@ export type Renderers = Record<SocketKind, (event: RoomEvent) => string | null>;
 
 export const CLOSE = {
   unauthenticated: 4401,
+  /**
+   * The member left (or was removed): their token no longer admits them, which is what 4401 says,
+   * so removal reuses it (clients already stop on it and ask to join again; the reason says why).
+   * Any 4xxx code stops htmx's hx-ws from reconnecting (it retries only 1001, 1005, 1006, 1011–1014).
+   */
+  removed: 4401,
   forbidden: 4403,
   notFound: 4404,
   full: 4409,
@@ -91,28 +107,37 @@ export class Hub {
     ws.data.pending = null;
     room?.catchingUp.delete(ws);
     for (const p of pending) if (p.seq === null || p.seq > lastSentSeq) ws.send(p.frame);
-    if (room && ws.readyState === 1) ws.subscribe(room.topics[ws.data.kind]);
+    if (room && ws.readyState === 1 && !ws.data.removed) ws.subscribe(room.topics[ws.data.kind]);
   }
 
+  /**
+   * Unregisters a socket (safe to call for one never attached, or twice). lastForToken: no other
+   * socket of its token is left here.
+   */
   detach(ws: Socket): { lastForToken: boolean } {
     const { roomId, tokenHash } = ws.data;
     const room = this.rooms.get(roomId);
-    if (!room?.all.delete(ws)) return { lastForToken: false };
-    room.catchingUp.delete(ws);
-    room[ws.data.kind]--;
-    const sockets = room.all;
-    if (sockets.size === 0) {
-      this.rooms.delete(roomId);
-      void this.broker.unsubscribe(roomId).catch(() => {});
+    if (!room) return { lastForToken: true };
+    if (room.all.delete(ws)) {
+      room.catchingUp.delete(ws);
+      room[ws.data.kind]--;
+      if (room.all.size === 0) {
+        this.rooms.delete(roomId);
+        void this.broker.unsubscribe(roomId).catch(() => {});
+      }
     }
-    for (const other of sockets) if (other.data.tokenHash === tokenHash) return { lastForToken: false };
+    for (const other of room.all) if (other.data.tokenHash === tokenHash) return { lastForToken: false };
     return { lastForToken: true };
   }
 
   /** Token hashes with a socket here, per room: their seats are renewed while connected. */
   connectedTokens(): Map<string, string[]> {
     const out = new Map<string, string[]>();
-    for (const [roomId, room] of this.rooms) out.set(roomId, [...new Set([...room.all].map((s) => s.data.tokenHash))]);
+    for (const [roomId, room] of this.rooms) {
+      const tokens = new Set<string>();
+      for (const s of room.all) if (s.data.tokenHash && !s.data.removed) tokens.add(s.data.tokenHash);
+      out.set(roomId, [...tokens]);
+    }
     return out;
   }
 
@@ -143,9 +168,10 @@ export class Hub {
    * Sends an event from the broker to this instance's sockets of the room: rendered once per kind,
    * not per socket. Messages arrive in seq order (the Broker contract), so they go out as they come.
    */
-  deliver(roomId: string, event: RoomEvent): void {
+  deliver(roomId: string, event: BrokerEvent): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
+    if (event.type === 'member_removed') return this.removeMember(room, event); // internal: never rendered
     const seq = event.type === 'message' ? event.seq : null;
     for (const kind of KINDS) {
       if (room[kind] === 0) continue;
@@ -157,6 +183,16 @@ export class Hub {
     }
     if (event.type === 'room_expired' || event.type === 'room_destroyed') {
       for (const ws of [...room.all]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
+    }
+  }
+
+  /** Closes every socket of a member whose presence ended; frames still arriving on them are refused. */
+  private removeMember(room: RoomSockets, event: MemberRemovedEvent): void {
+    const reason = event.reason === 'kicked' ? 'removed from the room' : 'left the room';
+    for (const ws of [...room.all]) {
+      if (ws.data.identity?.memberId !== event.member_id) continue;
+      ws.data.removed = true;
+      ws.close(CLOSE.removed, reason);
     }
   }
 

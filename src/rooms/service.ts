@@ -3,7 +3,7 @@ import { nanoid } from 'nanoid';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Broker } from '../realtime/broker.ts';
-import { endEvent, messageEvent, presenceEvent, typingEvent } from '../realtime/events.ts';
+import { endEvent, memberRemovedEvent, messageEvent, presenceEvent, type RemovalReason, typingEvent } from '../realtime/events.ts';
 import type { RoomStore } from '../storage/store.ts';
 import { type ErrorCode, limited, RoomError } from './errors.ts';
 import { type LimitName, type Limits, PasswordGate } from './limits.ts';
@@ -77,6 +77,11 @@ export class RoomService {
     const { config } = deps;
     this.timers = new RoomTimers((id) => void this.expire(id).catch((e) => this.warn('expire failed', id, e)));
     this.passwordGate = new PasswordGate(config.PASSWORD_CONCURRENCY);
+    // A room that ended on another instance (heard of here when this instance serves sockets in it)
+    // is forgotten here too: no timer, no more sweeps.
+    deps.broker.onEvent((roomId, event) => {
+      if (event.type === 'room_expired' || event.type === 'room_destroyed') this.timers.cancel(roomId);
+    });
   }
 
   /** Schedules expiry of rooms that already exist and starts the presence sweep. */
@@ -149,6 +154,7 @@ export class RoomService {
   async find(roomId: string): Promise<Room | null> {
     const room = await this.deps.store.getRoom(roomId);
     if (room) this.timers.schedule(room);
+    else this.timers.cancel(roomId); // it ended (maybe elsewhere): nothing left here to expire or sweep
     return room;
   }
 
@@ -243,6 +249,11 @@ export class RoomService {
     return identity ? { token, tokenHash, identity } : null;
   }
 
+  /** True while the token (by its hash) still belongs to a member: not after they left. */
+  async isMember(roomId: string, tokenHash: string): Promise<boolean> {
+    return (await this.deps.store.identity(roomId, tokenHash)) !== null;
+  }
+
   /** Makes sure the member holds a seat (it may have lapsed while away) and extends it. */
   async present(roomId: string, member: Member, presence: Presence): Promise<void> {
     const claim = await this.deps.store.claimSeat(roomId, member.tokenHash, this.leaseUntil(presence));
@@ -260,13 +271,37 @@ export class RoomService {
     if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', member.identity.username, claim.users));
   }
 
+  /**
+   * A socket of this member opened: it holds the seat from now, with the socket lease (renewed
+   * while connected), shortened from a longer HTTP one so a crash frees the seat after the grace
+   * period. A seat that lapsed is taken again (announced as a join).
+   */
+  async connected(roomId: string, member: Member): Promise<void> {
+    if (await this.deps.store.setSeatLease(roomId, member.tokenHash, this.leaseUntil('socket'))) return;
+    await this.present(roomId, member, 'socket');
+  }
+
   /** A socket of this member closed; guests leave at once, members keep their seat for the grace period. */
   async disconnected(roomId: string, member: Member): Promise<void> {
-    if (member.identity.guest) await this.leave(roomId, member);
+    if (member.identity.guest) await this.release(roomId, member);
   }
 
   async leave(roomId: string, member: Member): Promise<void> {
+    await this.removeMember(roomId, member, 'left');
+  }
+
+  /**
+   * Ends a member's presence (leave; kick): seat and identity go, everyone is told, and every socket
+   * of theirs closes, on every instance (the member_removed event; the hub closes them).
+   */
+  async removeMember(roomId: string, member: Member, reason: RemovalReason): Promise<void> {
+    await this.release(roomId, member, () => this.publish(roomId, memberRemovedEvent(roomId, member.identity.memberId, reason)));
+  }
+
+  /** Gives up the seat and the identity; `then` runs once they are gone, before the departure is announced. */
+  private async release(roomId: string, member: Member, then?: () => Promise<void>): Promise<void> {
     const left = await this.deps.store.releaseSeat(roomId, member.tokenHash, true);
+    if (then) await then();
     await this.deps.limits.reset('message', member.identity.memberId);
     if (left) await this.publish(roomId, presenceEvent(roomId, 'user_left', left.username, left.users));
   }
@@ -333,6 +368,11 @@ export class RoomService {
     return this.deps.broker.publish(roomId, event);
   }
 
+  /** How many rooms this instance keeps an expiry timer for (and sweeps). */
+  trackedRoomCount(): number {
+    return this.timers.roomIds().length;
+  }
+
   /** Renews seats of connected members, removes lapsed ones, and ends rooms empty for too long. */
   async sweep(): Promise<void> {
     const now = Date.now();
@@ -341,7 +381,11 @@ export class RoomService {
     for (const [roomId, tokens] of connected) await this.deps.store.renewSeats(roomId, tokens, until);
     const roomIds = new Set([...this.timers.roomIds(), ...connected.keys()]);
     for (const roomId of roomIds) {
-      const { removed, users } = await this.deps.store.sweepSeats(roomId, now);
+      const { removed, users, gone } = await this.deps.store.sweepSeats(roomId, now);
+      if (gone) {
+        this.timers.cancel(roomId); // ended elsewhere: swept no more here
+        continue;
+      }
       for (const name of removed) await this.publish(roomId, presenceEvent(roomId, 'user_left', name, users));
       const idle = this.timers.idleSeconds(roomId);
       if (idle !== null && users.length === 0) {

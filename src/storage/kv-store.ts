@@ -3,7 +3,7 @@
 // that is enough because only this process uses the storage.
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
+import { liveSeats, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
 import type { HistoryQuery, RoomStore } from './store.ts';
 
 /**
@@ -119,6 +119,15 @@ export class KvRoomStore implements RoomStore {
     });
   }
 
+  setSeatLease(roomId: string, tokenHash: string, leaseUntil: number): Promise<boolean> {
+    return this.withLock(roomId, async () => {
+      const state = await this.state(roomId);
+      if (!state || !setSeatLease(state, tokenHash, leaseUntil, Date.now())) return false;
+      await this.storage.setItem(keys.state(roomId), state);
+      return true;
+    });
+  }
+
   renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void> {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
@@ -150,7 +159,7 @@ export class KvRoomStore implements RoomStore {
   sweepSeats(roomId: string, now: number) {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
-      if (!state) return { removed: [], users: [] };
+      if (!state) return { removed: [], users: [], gone: true };
       const swept = sweepSeats(state, now);
       if (swept.removed.length > 0) await this.storage.setItem(keys.state(roomId), state);
       return swept;

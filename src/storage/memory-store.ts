@@ -3,7 +3,7 @@
 // is packed in a ring per room (no object per message for the garbage collector).
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { HistoryRing } from './history-ring.ts';
-import { liveSeats, releaseSeat, renewSeats, sweepSeats, takeSeat } from './seats.ts';
+import { liveSeats, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
 import type { HistoryQuery, RoomStore } from './store.ts';
 
 type Entry = {
@@ -66,6 +66,11 @@ export class MemoryRoomStore implements RoomStore {
     return takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
   }
 
+  async setSeatLease(roomId: string, tokenHash: string, leaseUntil: number): Promise<boolean> {
+    const e = this.entry(roomId);
+    return e ? setSeatLease(e, tokenHash, leaseUntil, Date.now()) : false;
+  }
+
   async renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void> {
     const e = this.entry(roomId);
     if (e) renewSeats(e, tokenHashes, leaseUntil, Date.now());
@@ -85,7 +90,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async sweepSeats(roomId: string, now: number) {
     const e = this.map.get(key(roomId)) as Entry | undefined;
-    return e ? sweepSeats(e, now) : { removed: [], users: [] };
+    return e ? sweepSeats(e, now) : { removed: [], users: [], gone: true };
   }
 
   async emptySince(roomId: string): Promise<number | null> {

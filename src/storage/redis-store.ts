@@ -90,8 +90,9 @@ if #rest == 0 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEY
 return {cjson.decode(raw).username, names(rest)}
 `;
 
-// KEYS: state, seats. ARGV: now.
+// KEYS: state, seats. ARGV: now. A third reply, '1', says the room is gone.
 const SWEEP = `${LIVE_SEATS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'', '', '1'} end
 local now = tonumber(ARGV[1])
 local raw = redis.call('HGETALL', KEYS[2])
 local removed = {}
@@ -121,6 +122,17 @@ for i = 3, #ARGV do
     end
   end
 end
+return 1
+`;
+
+// KEYS: seats. ARGV: token, lease, now. Sets a live seat's lease exactly; 0 when there is none.
+const SET_LEASE = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return 0 end
+local s = cjson.decode(raw)
+if s.leaseUntil <= tonumber(ARGV[3]) then return 0 end
+s.leaseUntil = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
 return 1
 `;
 
@@ -184,6 +196,7 @@ type Scripts = {
   mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
+  mayflySetLease(seats: string, token: string, lease: string, now: string): Promise<number>;
   mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string, instance: string): Promise<string>;
 };
 
@@ -234,6 +247,7 @@ export class RedisRoomStore implements RoomStore {
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('mayflySetLease', { numberOfKeys: 1, lua: SET_LEASE });
     redis.defineCommand('mayflyAppendBatch', { numberOfKeys: 0, lua: APPEND_BATCH });
     this.redis = redis as Redis & Scripts;
   }
@@ -329,6 +343,12 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
+  setSeatLease(roomId: string, tokenHash: string, leaseUntil: number): Promise<boolean> {
+    return this.guard(
+      async () => (await this.redis.mayflySetLease(this.keys(roomId).seats, tokenHash, String(leaseUntil), String(Date.now()))) === 1,
+    );
+  }
+
   renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void> {
     return this.guard(async () => {
       if (tokenHashes.length === 0) return;
@@ -359,8 +379,8 @@ export class RedisRoomStore implements RoomStore {
   sweepSeats(roomId: string, now: number) {
     return this.guard(async () => {
       const key = this.keys(roomId);
-      const [removed, users] = await this.redis.mayflySweep(key.state, key.seats, String(now));
-      return { removed: lines(removed), users: lines(users) };
+      const [removed, users, gone] = await this.redis.mayflySweep(key.state, key.seats, String(now));
+      return { removed: lines(removed), users: lines(users), gone: gone === '1' };
     });
   }
 

@@ -51,6 +51,14 @@ export function renewSeats(h: SeatHolder, tokenHashes: string[], leaseUntil: num
   for (const s of h.seats) if (wanted.has(s.tokenHash) && s.leaseUntil > now && s.leaseUntil < leaseUntil) s.leaseUntil = leaseUntil;
 }
 
+/** Sets a live seat's lease exactly (shortened or extended); false when there is none. */
+export function setSeatLease(h: SeatHolder, tokenHash: string, leaseUntil: number, now: number): boolean {
+  const seat = h.seats.find((s) => s.tokenHash === tokenHash);
+  if (!seat || seat.leaseUntil <= now) return false;
+  seat.leaseUntil = leaseUntil;
+  return true;
+}
+
 /** Removes lapsed seats and says whose they were. */
 export function sweepSeats(h: SeatHolder, now: number): { removed: string[]; users: string[] } {
   const lapsed = h.seats.filter((s) => s.leaseUntil <= now);

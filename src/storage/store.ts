@@ -39,14 +39,22 @@ export interface RoomStore {
   identity(roomId: string, tokenHash: string): Promise<Identity | null>;
   /** Takes (fresh: true) or renews (fresh: false) the seat of an existing identity. */
   claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim>;
+  /**
+   * Sets the lease of a live seat to exactly leaseUntil, shorter or longer (a socket's lease replaces
+   * a longer HTTP one). False when there is no live seat: a lapsed one is not revived.
+   */
+  setSeatLease(roomId: string, tokenHash: string, leaseUntil: number): Promise<boolean>;
   /** Extends the leases of seats held by connected members; lapsed seats are not revived. */
   renewSeats(roomId: string, tokenHashes: string[], leaseUntil: number): Promise<void>;
   /** Gives up the seat; with forget, the identity too (leave). Null when there was no seat. */
   releaseSeat(roomId: string, tokenHash: string, forget: boolean): Promise<(SeatChange & { username: string }) | null>;
   /** Present members, in order of arrival. */
   seats(roomId: string, now: number): Promise<Seat[]>;
-  /** Removes seats whose lease ran out; each removal is returned to exactly one caller. */
-  sweepSeats(roomId: string, now: number): Promise<SeatChange & { removed: string[] }>;
+  /**
+   * Removes seats whose lease ran out; each removal is returned to exactly one caller. gone: the
+   * room's keys are gone (it ended, maybe on another instance).
+   */
+  sweepSeats(roomId: string, now: number): Promise<SeatChange & { removed: string[]; gone?: boolean }>;
   /** When the room last became empty, or null while someone is in it. */
   emptySince(roomId: string): Promise<number | null>;
 

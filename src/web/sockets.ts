@@ -21,7 +21,10 @@ const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   name_reserved: CLOSE.forbidden,
 };
 
-/** Upgrade routes: authenticate first, then upgrade; refusals become close codes once open. */
+/**
+ * Upgrade routes: authenticate first, then upgrade; refusals become close codes once open. Nothing is
+ * claimed before the socket is really open (a failed upgrade takes no seat and announces nothing).
+ */
 export function socketRoutes() {
   const app = new Hono<AppEnv>();
   for (const kind of ['live', 'ws'] as const) {
@@ -47,6 +50,7 @@ export function socketRoutes() {
   return app;
 }
 
+/** Decides who may connect, claiming nothing: the seat is taken in `open`. */
 async function admit(
   deps: Deps,
   kind: SocketKind,
@@ -58,21 +62,41 @@ async function admit(
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
-    let member: Member | null = await deps.rooms.authenticate(roomId, q.token);
-    if (member) {
-      await deps.rooms.present(roomId, member, 'socket');
-    } else if (kind === 'ws' && !room.passwordHash && !q.token) {
+    const member: Member | null = await deps.rooms.authenticate(roomId, q.token);
+    if (member) return { ...data, tokenHash: member.tokenHash, identity: member.identity, admission: { guest: false } };
+    if (kind === 'ws' && !room.passwordHash && !q.token) {
       const name = q.username === undefined ? undefined : Username.safeParse(q.username);
       if (name && !name.success) return reject(CLOSE.forbidden, `invalid username: ${name.error.issues[0]?.message}`);
-      member = await deps.rooms.joinGuest(room, name?.data, q.address);
-    } else {
-      return reject(CLOSE.unauthenticated, room.passwordHash ? 'join with the password first' : 'not a member of this room');
+      return { ...data, admission: { guest: true, username: name?.data } };
     }
-    return { ...data, tokenHash: member.tokenHash, identity: member.identity };
+    return reject(CLOSE.unauthenticated, room.passwordHash ? 'join with the password first' : 'not a member of this room');
   } catch (err) {
     if (err instanceof RoomError) return reject(CLOSE_FOR[err.code] ?? CLOSE.forbidden, err.message);
     deps.log.warn('socket admission failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
     return reject(1011, 'storage unavailable');
+  }
+}
+
+/**
+ * Takes the seat of an open socket: a member's (its lease becomes the socket lease), or a new
+ * guest's. Returns a close code and reason when refused.
+ */
+async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: string } | null> {
+  const { roomId, admission } = ws.data;
+  try {
+    if (admission?.guest) {
+      const room = await deps.rooms.get(roomId);
+      const member = await deps.rooms.joinGuest(room, admission.username, ws.data.address);
+      ws.data.tokenHash = member.tokenHash;
+      ws.data.identity = member.identity;
+    } else {
+      await deps.rooms.connected(roomId, memberOf(ws));
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof RoomError) return { code: CLOSE_FOR[err.code] ?? CLOSE.forbidden, reason: err.message };
+    deps.log.warn('socket admission failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
+    return { code: 1011, reason: 'storage unavailable' };
   }
 }
 
@@ -112,6 +136,17 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     if (ws.data.busyRefused === 1) setTimeout(() => tellBusy(ws), BUSY_NOTICE_MS - since); // the rest, together
   };
 
+  /** A seated socket is gone: off the hub, and the seat given up if it was its token's last socket here. */
+  const settle = async (ws: Socket) => {
+    const { lastForToken } = hub.detach(ws);
+    if (!lastForToken) return;
+    try {
+      await rooms.disconnected(ws.data.roomId, memberOf(ws));
+    } catch (err) {
+      log.warn('socket close cleanup failed', { room_id: ws.data.roomId, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
   return {
     maxPayloadLength: config.MAX_FRAME_BYTES,
     idleTimeout: 120,
@@ -126,12 +161,38 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         return;
       }
       const { roomId, kind, since } = ws.data;
+      // Frames that arrive meanwhile wait for the seat (in order), then go out or are dropped.
+      const seating = seat(deps, ws);
+      ws.data.seating = seating.then((refused) => refused === null);
+      const refused = await seating;
+      if (refused) {
+        ws.data.reject = refused; // nothing to clean up on close
+        if (!ws.data.closed) ws.close(refused.code, refused.reason);
+        return;
+      }
+      ws.data.seated = true;
+      if (ws.data.closed) {
+        // Closed while the seat was being taken: the close handler saw no seat, so it goes here.
+        await settle(ws);
+        return;
+      }
       try {
         await hub.attach(ws);
-        const [history, users] = await Promise.all([
+        if (ws.data.closed) {
+          hub.detach(ws); // closed meanwhile: the close handler gave up the seat; the hub must not keep the socket
+          return;
+        }
+        const [history, users, member] = await Promise.all([
           rooms.history(roomId, since !== null ? { afterSeq: since } : {}),
           kind === 'ws' ? rooms.users(roomId) : Promise.resolve([]),
+          // The member may have left between taking the seat and the hub listening for that here.
+          rooms.isMember(roomId, ws.data.tokenHash),
         ]);
+        if (!member) {
+          ws.data.removed = true;
+          ws.close(CLOSE.removed, 'left the room');
+          return;
+        }
         const lastSeq = history.length ? history[history.length - 1]!.seq : (since ?? 0);
         if (kind === 'ws') ws.send(JSON.stringify(historyEvent(roomId, history, users)));
         else {
@@ -146,7 +207,10 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     },
 
     async message(ws, raw) {
-      if (ws.data.reject) return;
+      // Refused, or the member's presence ended (left): the frame is not taken. Early frames wait for the seat.
+      if (ws.data.reject || ws.data.removed) return;
+      if (!ws.data.seated && !(await ws.data.seating)) return;
+      if (ws.data.removed) return;
       const { roomId } = ws.data;
       if (typeof raw !== 'string') return sendError(ws, 'binary_not_supported', 'Send text frames containing JSON.');
       let json: unknown;
@@ -193,14 +257,10 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     },
 
     async close(ws) {
-      if (ws.data.reject) return;
-      const { lastForToken } = hub.detach(ws);
-      if (!lastForToken) return;
-      try {
-        await rooms.disconnected(ws.data.roomId, memberOf(ws));
-      } catch (err) {
-        log.warn('socket close cleanup failed', { room_id: ws.data.roomId, error: err instanceof Error ? err.message : String(err) });
-      }
+      ws.data.closed = true;
+      // Refused, or still taking its seat (then `open` gives it up once taken).
+      if (ws.data.reject || !ws.data.seated) return;
+      await settle(ws);
     },
   };
 }

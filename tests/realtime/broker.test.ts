@@ -5,7 +5,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Broker } from '../../src/realtime/broker.ts';
 import { MemoryBroker } from '../../src/realtime/broker-memory.ts';
 import { RedisBroker } from '../../src/realtime/broker-redis.ts';
-import { endEvent, typingEvent, type RoomEvent } from '../../src/realtime/events.ts';
+import { endEvent, typingEvent, type BrokerEvent } from '../../src/realtime/events.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { need } from '../helpers/requirements.ts';
 import { waitFor } from '../helpers/server.ts';
@@ -46,7 +46,7 @@ for (const [name, make] of kinds) {
   describe(`Broker contract: ${name}`, () => {
     test('a subscribed instance gets every event of the room once, in order; others rooms stay apart', async () => {
       const [a, b] = await make();
-      const got: Array<[string, RoomEvent]> = [];
+      const got: Array<[string, BrokerEvent]> = [];
       b.onEvent((roomId, e) => got.push([roomId, e]));
       await b.subscribe('room-1');
       for (let i = 0; i < 50; i++) await a.publish('room-1', typingEvent('room-1', `u${i}`, 'm'));
@@ -62,7 +62,7 @@ for (const [name, make] of kinds) {
 
     test('after unsubscribe nothing more arrives', async () => {
       const [a, b] = await make();
-      const got: RoomEvent[] = [];
+      const got: BrokerEvent[] = [];
       b.onEvent((_, e) => got.push(e));
       await b.subscribe('room-3');
       await a.publish('room-3', endEvent('room-3', 'room_expired'));

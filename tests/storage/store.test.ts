@@ -250,6 +250,49 @@ if (hasRedis) {
   });
 }
 
+// Issue 19: a socket's lease replaces a longer HTTP one; a sweep tells when the room is gone.
+for (const backend of backends) {
+  describe(`RoomStore contract: ${backend.name}: seat leases set exactly, gone rooms`, () => {
+    let store: RoomStore;
+    beforeAll(async () => {
+      store = await backend.open();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    test('setSeatLease shortens or extends a live seat; no seat, or a lapsed one, is not revived', async () => {
+      const r = room();
+      await store.createRoom(r);
+      await store.join(r.id, 'long', ident('lea'), lease(120_000));
+      expect(await store.setSeatLease(r.id, 'long', lease(100))).toBe(true);
+      const [seat] = await store.seats(r.id, Date.now());
+      expect(seat!.leaseUntil).toBeLessThanOrEqual(Date.now() + 100);
+      // extended again, exactly
+      const until = lease(60_000);
+      expect(await store.setSeatLease(r.id, 'long', until)).toBe(true);
+      expect((await store.seats(r.id, Date.now()))[0]!.leaseUntil).toBe(until);
+      expect(await store.setSeatLease(r.id, 'long', lease(100))).toBe(true);
+      await Bun.sleep(150);
+      expect(await store.setSeatLease(r.id, 'long', lease(60_000))).toBe(false);
+      expect(await store.seats(r.id, Date.now())).toEqual([]);
+      expect((await store.sweepSeats(r.id, Date.now())).removed).toEqual(['lea']);
+      expect(await store.setSeatLease(r.id, 'nobody', lease())).toBe(false);
+      expect(await store.setSeatLease('no-such-room', 'long', lease())).toBe(false);
+    });
+
+    test('sweepSeats says when the room is gone, and only then', async () => {
+      const r = room();
+      await store.createRoom(r);
+      await store.join(r.id, 't', ident('gil'), lease());
+      expect((await store.sweepSeats(r.id, Date.now())).gone).toBeFalsy();
+      await store.deleteRoom(r.id);
+      expect((await store.sweepSeats(r.id, Date.now())).gone).toBe(true);
+      expect(await backend.keysOf(r.id)).toEqual([]);
+    });
+  });
+}
+
 afterAll(async () => {
   for (const b of backends) await b.cleanup();
 });
