@@ -25,8 +25,7 @@ export type SocketData = {
   /** The member as the room service takes it, made on the first frame. */
   member?: Member;
   /** When this socket was last told storage was busy, and how many messages were refused since. */
-  busyAt?: number;
-  busyRefused?: number;
+  notices?: Partial<Record<'storage_busy' | 'storage_unavailable', { at: number; count: number }>>;
   /** A refusal decided before the upgrade, sent as a close code once open. */
   reject?: { code: number; reason: string };
   /** Who the socket admits once open: a member by token hash, or a guest (a seat taken only then). */

@@ -24,7 +24,12 @@ export type LimitName =
   /** messages per client address, every member from it together */
   | 'messageAddress';
 
-type Spec = { points: number; seconds: number; exemptable: boolean };
+/**
+ * hot: checked on every message. In Redis mode such a limit is counted here first (no round trip
+ * before a message is stored) and in Redis in the background, once per key per tick: a key that is
+ * over its limit on all instances together is refused here from the next message on.
+ */
+type Spec = { points: number; seconds: number; exemptable: boolean; hot?: boolean };
 
 /** The numbers of every limit, from the configuration. */
 export function limitSpecs(config: Config): Record<LimitName, Spec> {
@@ -37,8 +42,8 @@ export function limitSpecs(config: Config): Record<LimitName, Spec> {
     passwordRoom: { points: config.PASSWORD_TRIES_PER_ROOM_PER_MINUTE, seconds: 60, exemptable: false },
     login: { points: config.LOGIN_TRIES_PER_MINUTE, seconds: 60, exemptable: false },
     passwordChecks: { points: config.PASSWORD_CHECKS_PER_MINUTE, seconds: 60, exemptable: true },
-    message: { points: config.MESSAGE_BURST, seconds: messageWindow, exemptable: false },
-    messageAddress: { points: config.MESSAGE_ADDRESS_BURST, seconds: messageWindow, exemptable: true },
+    message: { points: config.MESSAGE_BURST, seconds: messageWindow, exemptable: false, hot: true },
+    messageAddress: { points: config.MESSAGE_ADDRESS_BURST, seconds: messageWindow, exemptable: true, hot: true },
   };
 }
 
@@ -49,9 +54,63 @@ const OK: LimitResult = { ok: true };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
+/** A hot limit in Redis mode: counted in this process at once, and in Redis shortly after. */
+class HotLimit {
+  /** Keys Redis found over the limit (all instances together), until when. */
+  private blockedUntil = new Map<string, number>();
+  /** Tries not yet counted in Redis, per key. */
+  private pending = new Map<string, number>();
+
+  constructor(
+    private local: RateLimiterMemory,
+    private shared: RateLimiterRedis,
+  ) {}
+
+  async consume(key: string): Promise<LimitResult> {
+    const until = this.blockedUntil.get(key);
+    if (until !== undefined) {
+      const wait = until - Date.now();
+      if (wait > 0) return { ok: false, retryAfterMs: wait };
+      this.blockedUntil.delete(key);
+    }
+    try {
+      await this.local.consume(key);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
+      throw err;
+    }
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    return OK;
+  }
+
+  /** One Redis call per key for the tries of this tick; a refusal blocks the key here. */
+  private flush(): void {
+    const now = Date.now();
+    for (const [key, points] of this.pending) {
+      this.shared.consume(key, points).catch((res: unknown) => {
+        // Redis down or silent: the limit in this process still holds.
+        if (res instanceof RateLimiterRes) this.blockedUntil.set(key, now + Math.max(1, res.msBeforeNext));
+      });
+    }
+    this.pending.clear();
+    if (this.blockedUntil.size > 10_000) for (const [k, t] of this.blockedUntil) if (t <= now) this.blockedUntil.delete(k);
+  }
+
+  async get(key: string) {
+    return this.shared.get(key);
+  }
+
+  async delete(key: string) {
+    this.blockedUntil.delete(key);
+    await Promise.all([this.local.delete(key), this.shared.delete(key)]);
+  }
+}
+
 export class Limits {
   readonly shared: boolean;
   private limiters: Record<LimitName, Limiter>;
+  private hot: Partial<Record<LimitName, HotLimit>> = {};
   private exemptable: Record<LimitName, boolean>;
   private exempt: Set<string>;
 
@@ -65,6 +124,7 @@ export class Limits {
     for (const [name, spec] of Object.entries(specs) as [LimitName, Spec][]) {
       const options = { points: spec.points, duration: spec.seconds, keyPrefix: `${opts.prefix ?? 'mayfly'}:limit:${name}` };
       this.limiters[name] = opts.redis ? new RateLimiterRedis({ ...options, storeClient: opts.redis }) : new RateLimiterMemory(options);
+      if (opts.redis && spec.hot) this.hot[name] = new HotLimit(new RateLimiterMemory(options), this.limiters[name] as RateLimiterRedis);
       this.exemptable[name] = spec.exemptable;
     }
   }
@@ -81,6 +141,8 @@ export class Limits {
    */
   async consume(name: LimitName, key: string, address?: string): Promise<LimitResult> {
     if (this.exemptable[name] && this.isExempt(address ?? key)) return OK;
+    const hot = this.hot[name];
+    if (hot) return hot.consume(key);
     try {
       await this.limiters[name].consume(key);
       return OK;
@@ -105,7 +167,7 @@ export class Limits {
 
   /** Forgets a key's count (a member who left). */
   async reset(name: LimitName, key: string): Promise<void> {
-    await this.limiters[name].delete(key).catch(() => {});
+    await (this.hot[name] ?? this.limiters[name]).delete(key).catch(() => {});
   }
 }
 

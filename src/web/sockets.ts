@@ -115,25 +115,28 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     else ws.send(renderError(message));
   };
 
-  // Under overload, an error frame per refused message would cost a write each and deepen the
-  // overload: a socket hears of its first refused message at once, then of the rest at most every
-  // BUSY_NOTICE_MS, with their count.
-  const tellBusy = (ws: Socket) => {
-    const n = ws.data.busyRefused ?? 0;
-    ws.data.busyRefused = 0;
-    ws.data.busyAt = performance.now();
-    if (n === 0 || ws.readyState !== 1) return;
-    sendError(
-      ws,
-      'storage_busy',
+  // Under overload (or while storage is silent), an error frame per refused message would cost a
+  // write each and deepen the trouble: a socket hears of its first such message at once, then of the
+  // rest at most every BUSY_NOTICE_MS, with their count.
+  const NOTICES = {
+    storage_busy: (n: number) =>
       `Too many messages are waiting for storage: ${n === 1 ? 'your message was' : `${n} of your messages were`} not sent. Try again in a moment.`,
-    );
+    storage_unavailable: (n: number) =>
+      `Storage did not answer in time: ${n === 1 ? 'your message' : `${n} of your messages`} may not have been sent. What was sent shows up here; try again shortly.`,
   };
-  const refuseBusy = (ws: Socket) => {
-    ws.data.busyRefused = (ws.data.busyRefused ?? 0) + 1;
-    const since = ws.data.busyAt === undefined ? Infinity : performance.now() - ws.data.busyAt;
-    if (since >= BUSY_NOTICE_MS) return tellBusy(ws);
-    if (ws.data.busyRefused === 1) setTimeout(() => tellBusy(ws), BUSY_NOTICE_MS - since); // the rest, together
+  type Notice = keyof typeof NOTICES;
+  const tell = (ws: Socket, code: Notice) => {
+    const notice = (ws.data.notices ??= {})[code] ?? { at: -Infinity, count: 0 };
+    ws.data.notices[code] = { at: performance.now(), count: 0 };
+    if (notice.count === 0 || ws.readyState !== 1) return;
+    sendError(ws, code, NOTICES[code](notice.count));
+  };
+  const refuseLater = (ws: Socket, code: Notice) => {
+    const notice = ((ws.data.notices ??= {})[code] ??= { at: -Infinity, count: 0 });
+    notice.count++;
+    const since = performance.now() - notice.at;
+    if (since >= BUSY_NOTICE_MS) return tell(ws, code);
+    if (notice.count === 1) setTimeout(() => tell(ws, code), BUSY_NOTICE_MS - since); // the rest, together
   };
 
   /** A seated socket is gone: off the hub, and the seat given up if it was its token's last socket here. */
@@ -244,15 +247,10 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
           if (err.code === 'not_found') ws.close(CLOSE.gone, 'room gone');
           return;
         }
-        if (err instanceof StorageBusyError) return refuseBusy(ws);
+        if (err instanceof StorageBusyError) return refuseLater(ws, 'storage_busy');
+        if (err instanceof StorageTimeoutError) return refuseLater(ws, 'storage_unavailable');
         log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        sendError(
-          ws,
-          'storage_unavailable',
-          err instanceof StorageTimeoutError
-            ? 'Storage did not answer in time: your message may not have been sent. It shows up here if it was; try again shortly.'
-            : 'Storage is unavailable; your message was not sent. Try again shortly.',
-        );
+        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.');
       }
     },
 

@@ -100,6 +100,8 @@ describe.skipIf(!hasRedis)('two instances on one Redis share every limit', () =>
       PASSWORD_TRIES_PER_MINUTE: '3',
       LOGIN_TRIES_PER_MINUTE: '2',
       JOIN_RATE_PER_MINUTE: '3',
+      MESSAGE_RATE: '1',
+      MESSAGE_BURST: '4',
     };
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
     const room = await post(
@@ -129,5 +131,23 @@ describe.skipIf(!hasRedis)('two instances on one Redis share every limit', () =>
     const join = (on: ChildServer, name: string) => post(`${on.origin}/rooms/${free.room_id}/join`, { username: name }, '203.0.113.7');
     expect([(await join(a, 'j1')).status, (await join(b, 'j2')).status, (await join(a, 'j3')).status]).toEqual([200, 200, 200]);
     expect((await join(b, 'j4')).status).toBe(429);
+
+    // messages per member: counted here at once, in Redis right after; a member over the limit on
+    // both instances together is refused from the next message on
+    const member = (await (await post(`${a.origin}/rooms/${free.room_id}/join`, { username: 'talker' }, '203.0.113.8')).json()) as any;
+    const say = (on: ChildServer, i: number) =>
+      fetch(`${on.origin}/rooms/${free.room_id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${member.token}`, 'x-forwarded-for': '203.0.113.8' },
+        body: JSON.stringify({ content: `m${i}` }),
+      });
+    const statuses: number[] = [];
+    for (const [i, on] of [a, a, a, b, b, b].entries()) {
+      statuses.push((await say(on, i)).status);
+      await Bun.sleep(100);
+    }
+    // a burst of 4 (MESSAGE_BURST): B's own count allows 3, but the shared count stops the last
+    expect(statuses.slice(0, 4)).toEqual([201, 201, 201, 201]);
+    expect(statuses[5]).toBe(429);
   });
 });

@@ -23,7 +23,8 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
   beforeAll(async () => {
     redis = await startRedis();
     probe = new Redis(redis.url);
-    server = await startTestServer({ STORAGE_URL: redis.url, MESSAGE_RATE: '10000', MESSAGE_BURST: '10000' });
+    // Redis is frozen longer than the default storage timeout here: this file is about admission, not timeouts.
+    server = await startTestServer({ STORAGE_URL: redis.url, MESSAGE_RATE: '10000', MESSAGE_BURST: '10000', STORAGE_TIMEOUT_MS: '30000' });
   });
   afterAll(async () => {
     await server.stop();
