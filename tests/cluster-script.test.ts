@@ -1,12 +1,12 @@
 // scripts/cluster.sh: redis-server + two instances + a WebSocket-aware balancer, used as a person would.
 import { afterEach, describe, expect, test } from 'bun:test';
-import { IN_CI, need } from './helpers/requirements.ts';
+import { need } from './helpers/requirements.ts';
 import { createRoom, freePort, waitFor } from './helpers/server.ts';
 import { connect } from './helpers/ws.ts';
 
 const hasRedis = need('redis-server');
 const balancers: Array<[string, Record<string, string>]> = [['bun balancer', { NO_NGINX: '1' }]];
-if (Bun.which('nginx') || IN_CI) balancers.push(['nginx', {}]);
+if (hasRedis && need('nginx')) balancers.push(['nginx', {}]);
 
 describe.skipIf(!hasRedis)('scripts/cluster.sh', () => {
   let proc: ReturnType<typeof Bun.spawn> | null = null;

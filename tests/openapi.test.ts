@@ -103,7 +103,7 @@ describe('GET /openapi.json', () => {
     for (const r of refs) expect(() => deref({ $ref: r })).not.toThrow();
   });
 
-  test('statuses from API.md are documented', () => {
+  test('statuses of the contract (docs/api.md) are documented', () => {
     const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses);
     expect(statuses('/rooms', 'post')).toEqual(expect.arrayContaining(['201', '303', '400', '413', '429', '503']));
     expect(statuses('/rooms/{id}', 'get')).toEqual(expect.arrayContaining(['200', '404']));

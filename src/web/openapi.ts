@@ -12,7 +12,7 @@ import { MEMBER_COOKIE, siteOrigin, wsOrigin } from './http.ts';
 
 type Json = Record<string, unknown>;
 
-/** Server settings that show up in the document (limits and defaults); API.md's defaults otherwise. */
+/** Server settings that show up in the document (limits and defaults); the built-in defaults otherwise. */
 export type OpenApiOptions = {
   maxExpirySeconds?: number;
   defaultExpirySeconds?: number;
@@ -182,7 +182,7 @@ const WsErrorEvent = z
   .object({ type: z.literal('error'), ...eventBase, code: z.string(), message: z.string() })
   .meta(d('A frame was refused (bad JSON, invalid frame, too many messages…); the connection stays open.'));
 
-// Optional accounts (API.md "Accounts"): the handlers' own schemas.
+// Optional accounts (docs/api.md): the handlers' own schemas.
 const Credentials = RegisterSchema;
 const LoginCredentials = LoginSchema;
 const LoginJson = z.object({

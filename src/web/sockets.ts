@@ -1,4 +1,4 @@
-// The room sockets: /live streams HTML fragments to htmx, /ws speaks the JSON protocol of API.md.
+// The room sockets: /live streams HTML fragments to htmx, /ws speaks the JSON protocol (docs/websocket.md).
 import type { WebSocketHandler } from 'bun';
 import { Hono } from 'hono';
 import type { Deps } from '../deps.ts';

@@ -1,17 +1,15 @@
-// The EphemeralChat client from shared/seeds, run verbatim (host replaced) against a real server.
+// The published EphemeralChat client examples (tests/fixtures), run verbatim (host replaced) against a real server.
 import { afterAll, beforeAll, expect, test, setDefaultTimeout } from 'bun:test';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.ts';
-import { IN_CI } from '../helpers/requirements.ts';
+import { locate, need } from '../helpers/requirements.ts';
 
 // argon2id hashing and real sockets are slow on a loaded machine; every test is still bounded.
 setDefaultTimeout(20_000);
 
-const SEED = ['/work/shared/seeds/000_e206ed543b762b85.txt', join(import.meta.dir, '../../../shared/seeds/000_e206ed543b762b85.txt')].find(
-  (p) => existsSync(p),
-);
+const SEED = join(import.meta.dir, '../fixtures/ephemeralchat-client-examples.txt');
 const SEED_HOST = 'ephemeralchat.hansraj.me';
 
 let s: TestServer;
@@ -27,7 +25,6 @@ afterAll(async () => {
 });
 
 function seedText(): string {
-  if (!SEED) throw new Error('the seed client file is missing (shared/seeds/000_e206ed543b762b85.txt)');
   return readFileSync(SEED, 'utf8');
 }
 
@@ -140,20 +137,8 @@ test('the seed JavaScript example runs verbatim: creates a room, connects, sends
   expect(echo).toContain(`room_id: "${created[0]}"`);
 }, 20_000);
 
-// Debian's python3-websockets lives beside /usr/bin/python3, which may not be the first python3 on PATH.
-const python = [Bun.which('python3'), '/usr/bin/python3'].find((p) => p && Bun.spawnSync([p, '-c', 'import websockets']).exitCode === 0);
-const pythonHasWebsockets = (() => {
-  if (!python) {
-    if (IN_CI) throw new Error('python3 with websockets is required under CI (bash .ci/run installs python3-websockets)');
-    return false;
-  }
-  return true;
-})();
-if (!pythonHasWebsockets) {
-  console.warn(
-    '\n!! skipping the seed Python example: python3 with the "websockets" package is not available (optional; `pip install websockets` to run it)\n',
-  );
-}
+const pythonHasWebsockets = need('python3-websockets');
+const python = locate('python3-websockets');
 
 test.skipIf(!pythonHasWebsockets)(
   'the seed Python example runs as published (indentation the page lost restored, room id and host filled in) and receives its message back',
