@@ -10,6 +10,7 @@ import type { Broker } from './realtime/broker.ts';
 import { eventJson } from './realtime/events.ts';
 import { MemoryBroker } from './realtime/broker-memory.ts';
 import { Hub } from './realtime/hub.ts';
+import { SocketCaps } from './realtime/socket-caps.ts';
 import { Metrics } from './metrics.ts';
 import { Limits } from './rooms/limits.ts';
 import { RoomService } from './rooms/service.ts';
@@ -27,6 +28,7 @@ export type Deps = {
   rooms: RoomService;
   limits: Limits;
   metrics: Metrics;
+  socketCaps: SocketCaps;
   accounts: AccountService;
   close(): Promise<void>;
 };
@@ -78,6 +80,11 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     accounts,
     limits,
     metrics,
+    socketCaps: new SocketCaps({
+      perMember: config.MAX_SOCKETS_PER_MEMBER,
+      perAddress: config.MAX_SOCKETS_PER_ADDRESS,
+      exempt: (address) => limits.isExempt(address),
+    }),
     config,
     log,
     store,

@@ -26,6 +26,8 @@ export type SocketData = {
   member?: Member;
   /** When this socket was last told storage was busy, and how many messages were refused since. */
   notices?: Partial<Record<'storage_busy' | 'storage_unavailable', { at: number; count: number }>>;
+  /** Counted by the socket caps (given back on close). */
+  capped?: boolean;
   /** A refusal decided before the upgrade, sent as a close code once open. */
   reject?: { code: number; reason: string };
   /** Who the socket admits once open: a member by token hash, or a guest (a seat taken only then). */

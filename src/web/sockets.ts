@@ -19,6 +19,7 @@ const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   room_full: CLOSE.full,
   name_taken: CLOSE.full,
   name_reserved: CLOSE.forbidden,
+  rate_limited: CLOSE.tooMany,
 };
 
 /**
@@ -43,7 +44,16 @@ export function socketRoutes() {
         since: c.req.query('since'),
         address: clientAddress(c),
       });
+      const { socketCaps } = c.var.deps;
+      if (!data.reject) {
+        if (!socketCaps.take(data.address, data.tokenHash || null)) {
+          data.reject = { code: CLOSE.tooMany, reason: 'too many sockets' };
+        } else {
+          data.capped = true;
+        }
+      }
       if (server.upgrade(c.req.raw, { data })) return new Response(null);
+      if (data.capped) socketCaps.give(data.address, data.tokenHash || null);
       return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
     });
   }
@@ -88,6 +98,7 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
       const room = await deps.rooms.get(roomId);
       const member = await deps.rooms.joinGuest(room, admission.username, ws.data.address);
       ws.data.tokenHash = member.tokenHash;
+      if (ws.data.capped) deps.socketCaps.addMember(member.tokenHash);
       ws.data.identity = member.identity;
     } else {
       await deps.rooms.connected(roomId, memberOf(ws));
@@ -256,6 +267,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
 
     async close(ws) {
       ws.data.closed = true;
+      if (ws.data.capped) deps.socketCaps.give(ws.data.address, ws.data.tokenHash || null);
       // Refused, or still taking its seat (then `open` gives it up once taken).
       if (ws.data.reject || !ws.data.seated) return;
       await settle(ws);

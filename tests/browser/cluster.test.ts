@@ -3,12 +3,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT } from '../helpers/browser.ts';
-import { IN_CI, need } from '../helpers/requirements.ts';
+import { need } from '../helpers/requirements.ts';
 import { freePort, waitFor } from '../helpers/server.ts';
 
 const ready = need('chromium') && need('redis-server');
 const balancers: Array<[string, Record<string, string>]> = [['Bun balancer', { NO_NGINX: '1' }]];
-if (Bun.which('nginx') || IN_CI) balancers.push(['nginx', {}]);
+if (ready && need('nginx')) balancers.push(['nginx', {}]);
 
 /** Live (browser) sockets open on one instance, read from its /metrics. */
 async function liveSockets(instance: string): Promise<number> {
