@@ -16,12 +16,13 @@ command -v redis-server >/dev/null || { echo "redis-server is required (apt-get 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
 pids+=($!)
 
-# Every instance hands out links to the balancer (the one public origin), never to itself.
-PUBLIC="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
+# Every instance hands out links to the balancer, never to itself: to PUBLIC_URL when it is set in
+# the environment, else to the origin the browser used (the balancer forwards its Host and port, and
+# TRUST_PROXY lets the instances read it), so http://localhost:$PORT and http://127.0.0.1:$PORT both work.
 upstreams=()
 for i in $(seq 1 "$N"); do
   p=$((PORT + i))
-  STORAGE_URL="redis://127.0.0.1:$REDIS_PORT" PORT=$p HOST=127.0.0.1 PUBLIC_URL="$PUBLIC" \
+  STORAGE_URL="redis://127.0.0.1:$REDIS_PORT" PORT=$p HOST=127.0.0.1 \
     TRUST_PROXY=true RATE_LIMIT_EXEMPT="${RATE_LIMIT_EXEMPT:-127.0.0.1}" "$BUN" src/index.ts &
   pids+=($!)
   upstreams+=("http://127.0.0.1:$p")

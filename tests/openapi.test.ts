@@ -144,6 +144,56 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('this round’s contract', () => {
+  test('GET /metrics: text/plain, 401 with METRICS_TOKEN, 404 when off', () => {
+    const op = doc.paths['/metrics'].get;
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '401', '404']));
+    expect(Object.keys(op.responses['200'].content)).toEqual(['text/plain']);
+    expect(op.description).toContain('METRICS_TOKEN');
+    expect(op.description).toContain('METRICS=off');
+    expect(doc.components.securitySchemes.metricsToken).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  test('every 429 and 503 error response carries Retry-After', () => {
+    let seen = 0;
+    for (const [path, item] of Object.entries(doc.paths as Json)) {
+      if (path === '/readyz') continue; // a probe's answer, not an error
+      for (const method of METHODS) {
+        for (const [status, res] of Object.entries((item[method]?.responses ?? {}) as Json)) {
+          if (status !== '429' && status !== '503') continue;
+          seen++;
+          expect(res.headers?.['Retry-After']).toBeDefined();
+        }
+      }
+    }
+    expect(seen).toBeGreaterThan(10);
+  });
+
+  test('the new error codes are documented where they happen', () => {
+    const codes = (path: string, method: string, status: string) =>
+      Object.keys(doc.paths[path][method].responses[status].content['application/json'].examples);
+    expect(codes('/rooms/{id}/join', 'post', '429')).toEqual(
+      expect.arrayContaining(['rate_limited', 'password_guessing', 'too_many_password_checks']),
+    );
+    expect(codes('/login', 'post', '429')).toEqual(expect.arrayContaining(['too_many_attempts', 'too_many_password_checks']));
+    expect(codes('/login', 'post', '503')).toEqual(expect.arrayContaining(['storage_unavailable', 'busy']));
+    expect(codes('/rooms/{id}/leave', 'post', '503')).toContain('storage_unavailable');
+    expect(codes('/me', 'get', '503')).toContain('storage_unavailable');
+    const all = deref(doc.components.schemas.Error).properties.error.properties.code.examples;
+    expect(all).toEqual(expect.arrayContaining(['too_many_password_checks', 'too_many_sockets', 'busy', 'storage_busy']));
+  });
+
+  test('close codes: 4401 after leave, 4429 for too many sockets; names are NFKC with lookalikes clashing', () => {
+    const ws = doc.paths['/rooms/{id}/ws'].get;
+    expect(ws['x-websocket'].closeCodes['4401']).toContain('left the room');
+    expect(ws['x-websocket'].closeCodes['4429']).toContain('too many sockets');
+    const join = deref(doc.paths['/rooms/{id}/join'].post.requestBody.content['application/json'].schema);
+    expect(join.properties.username.description).toContain('NFKC');
+    expect(join.properties.username.description).not.toContain('case-insensitive');
+    expect(doc.info.description).toContain('Retry-After');
+  });
+});
+
 describe('schemas come from the handlers’ zod schemas', () => {
   test('POST /rooms JSON body', () => {
     const schema = deref(doc.paths['/rooms'].post.requestBody.content['application/json'].schema);

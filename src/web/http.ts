@@ -61,12 +61,11 @@ export function siteOrigin(c: Context<AppEnv>): string {
 }
 
 /**
- * Whether a browser's Origin is this site's: PUBLIC_URL, or the origin the request itself was
- * addressed to (the balancer's Host, forwarded; localhost and 127.0.0.1 are different origins).
- * A page of another site never has either, so cross-site forms and sockets are still refused.
+ * Whether a browser's Origin is this site's: PUBLIC_URL when set (the one public origin), else the
+ * origin the request was addressed to (behind a trusted balancer, its forwarded Host and port).
  */
 export function isOwnOrigin(c: Context<AppEnv>, origin: string): boolean {
-  return origin === siteOrigin(c) || origin === requestOrigin(c);
+  return origin === siteOrigin(c);
 }
 
 /** The origin this request was addressed to: its Host (behind a trusted proxy, the forwarded one). */

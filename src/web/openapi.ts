@@ -135,6 +135,10 @@ const ERROR_CODES = [
   'upgrade_required',
   'forbidden_origin',
   'upgrade_failed',
+  'storage_busy',
+  'username_taken',
+  'invalid_credentials',
+  'too_many_attempts',
 ];
 
 const ErrorJson = z
@@ -206,7 +210,14 @@ const SEE_OTHER = (to: string, extra: Json = {}) => ({
 const SET_COOKIE = {
   'Set-Cookie': { schema: { type: 'string' }, description: `\`${MEMBER_COOKIE}\`: HttpOnly, SameSite=Lax, scoped to \`/rooms/{id}\`.` },
 };
-const RETRY_AFTER = { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } };
+const RETRY_AFTER = {
+  'Retry-After': {
+    schema: { type: 'integer', minimum: 1 },
+    description:
+      'Seconds to wait before trying again. On a `429`: what is left of that limit’s own window (a few seconds for messages, ' +
+      'at most a minute for the others). On a `503`: 2 for `storage_unavailable`, 1 for `storage_busy` and `busy`.',
+  },
+};
 
 type Fail = { codes: string[]; html?: boolean; messages?: Record<string, string> };
 
@@ -222,7 +233,7 @@ function failure(status: number, description: string, opts: Fail): Json {
   }
   const content: Json = { 'application/json': { schema: ref('Error'), examples } };
   if (opts.html) Object.assign(content, HTML);
-  return { description, content, ...(status === 429 ? { headers: RETRY_AFTER } : {}) };
+  return { description, content, ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}) };
 }
 
 const GENERIC_MESSAGES: Record<string, string> = {
@@ -252,8 +263,23 @@ const F = {
   gone: (html = true) => failure(404, 'No such room: it never existed, expired or was destroyed.', { codes: ['not_found'], html }),
   unavailable: failure(
     503,
-    'Storage is unreachable (`storage_unavailable`), or has more messages waiting than it takes (`storage_busy`, with `Retry-After`); nothing was saved. Try again shortly.',
-    { codes: ['storage_unavailable', 'storage_busy'] },
+    'Storage is unreachable, or did not answer within `STORAGE_TIMEOUT_MS` (`storage_unavailable`, `Retry-After: 2`): nothing was saved, ' +
+      'or after a timeout the last action “may not have been saved” (a message shows up in the room if it was; catch up with `since`). ' +
+      'Or storage has more messages waiting than it takes (`storage_busy`, `Retry-After: 1`): nothing was saved. Try again shortly.',
+    { codes: ['storage_unavailable', 'storage_busy'], html: true },
+  ),
+  /** Storage failures, and the password checks of this instance all busy (`busy`). */
+  unavailableOrBusy: failure(
+    503,
+    'Storage is unreachable or did not answer in time (`storage_unavailable`, `Retry-After: 2`; after a timeout the action may have been saved), ' +
+      'or too many password checks are running and waiting on this instance (`busy`, `Retry-After: 1`). Try again shortly.',
+    { codes: ['storage_unavailable', 'busy'], html: true },
+  ),
+  /** Pages read the signed-in account (session cookie) from storage. */
+  pageUnavailable: failure(
+    503,
+    'Signed in (session cookie) while storage is unreachable or silent: `storage_unavailable`, with `Retry-After: 2`. A browser gets a short page.',
+    { codes: ['storage_unavailable'], html: true },
   ),
 };
 
@@ -283,15 +309,18 @@ const NEGOTIATION =
   'JSON with `Content-Type: application/json` (or `Accept: application/json`); a browser form post gets a `303` redirect, ' +
   'and a failed form shows the page again with the error and a 4xx status.';
 
+// CLOSE.removed is CLOSE.unauthenticated (4401): a member who left is no longer authenticated.
 const CLOSE_CODES: Record<number, string> = {
-  [CLOSE.unauthenticated]: 'not authenticated (no or bad token; a password room needs a join first)',
+  [CLOSE.unauthenticated]:
+    'not authenticated (no or bad token; a password room needs a join first); also every socket of a member who left, on every instance (reason `left the room`)',
   [CLOSE.forbidden]: 'forbidden (e.g. an invalid `username`, or a name reserved by an account)',
   [CLOSE.notFound]: 'no such room',
   [CLOSE.full]: 'room full, or the name is taken',
   [CLOSE.gone]: 'room gone (expired or destroyed), after the `room_expired` / `room_destroyed` event',
-  [CLOSE.tooMany]: 'too many messages: the rate limit was exceeded again and again',
+  [CLOSE.tooMany]:
+    'too many messages: the rate limit was exceeded again and again (reason `too many messages`); or too many open sockets for the member (`MAX_SOCKETS_PER_MEMBER`) or the client address (`MAX_SOCKETS_PER_ADDRESS`) on this instance (reason `too many sockets`)',
   [CLOSE.restarting]: 'server restarting: reconnect (with `since`) to catch up',
-  1011: 'storage unavailable',
+  1011: 'storage unavailable while the socket was admitted or opened: reconnect later',
 };
 
 const closeCodesMarkdown = () =>
@@ -318,7 +347,9 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
         '- `user_joined` / `user_left`: `username`, `users`',
         '- `typing`: `username`',
         '- `room_expired` / `room_destroyed`, then the socket closes with `4410`',
-        '- `error`: `code`, `message` for a bad frame; the connection stays open',
+        '- `error`: `code`, `message` for a refused frame; the connection stays open. `storage_busy` and `storage_unavailable` ' +
+          '(a message that may not have been sent: storage did not answer in time) are told at once for the first refused message, ' +
+          'then at most every 5 s with the count of the rest',
         '',
         '**Catch-up:** `?since=<seq>` delivers exactly the messages after `seq` still in the history, then the live stream: no gap, no duplicate.',
         '',
@@ -435,7 +466,11 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   };
   createProps.password = { ...createProps.password, description: 'Optional; stored only as an argon2id hash. Empty means none.' };
   createProps.name = { ...createProps.name, description: 'Room name (trimmed; no control or direction characters).' };
-  createProps.owner_name = { ...createProps.owner_name, description: 'The creator’s name (trimmed; no control or direction characters).' };
+  createProps.owner_name = {
+    ...createProps.owner_name,
+    description:
+      'The creator’s name: NFKC-normalised (the normal form is kept) and trimmed; invisible, format, control and direction characters are refused.',
+  };
 
   // JoinSchema accepts `display_name` for `username` (a preprocess step JSON Schema cannot see).
   const join = jsonSchema(JoinSchema);
@@ -444,7 +479,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   const joinBody = {
     ...joinRest,
     properties: {
-      username: { ...joinProps.username, description: 'Your name in the room (unique there, case-insensitive).' },
+      username: {
+        ...joinProps.username,
+        description:
+          'Your name in the room: NFKC-normalised (the normal form is kept and shown) and trimmed; invisible, format, control and direction ' +
+          'characters are refused. Unique in the room by a lookalike key (case, compatibility forms and letters that look Latin, such as Cyrillic “а”, ' +
+          'compare equal), and reserved when a registered account has it or a lookalike.',
+      },
       display_name: { ...joinProps.username, description: 'Accepted instead of `username`.' },
       password: { ...joinProps.password, description: 'The room password, for a password-protected room.' },
     },
@@ -484,7 +525,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
             description: 'Shows why you are back in the lobby.',
           },
         ],
-        responses: { '200': { description: 'The lobby.', content: HTML } },
+        responses: { '200': { description: 'The lobby.', content: HTML }, '503': F.pageUnavailable },
       },
     },
     '/join': {
@@ -499,6 +540,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         responses: {
           '303': SEE_OTHER('`/rooms/{id}`'),
           '400': { description: 'Not a room link or id: the lobby again, with the error.', content: HTML },
+          '503': F.pageUnavailable,
         },
       },
     },
@@ -557,11 +599,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
             html: true,
           }),
           '413': tooLarge,
-          '429': failure(429, 'Too many joins from your address, or too many wrong passwords for this room.', {
-            codes: ['rate_limited', 'password_guessing'],
-            html: true,
-          }),
-          '503': F.unavailable,
+          '429': failure(
+            429,
+            'Too many joins from your address (`rate_limited`); too many wrong passwords for this room from your address, or from everyone ' +
+              '(`password_guessing`); or too many password checks from your address (`too_many_password_checks`).',
+            { codes: ['rate_limited', 'password_guessing', 'too_many_password_checks'], html: true },
+          ),
+          '503': F.unavailableOrBusy,
         },
       },
     },
@@ -601,7 +645,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
             html: true,
           }),
           '413': tooLarge,
-          '429': failure(429, 'You are sending messages too fast.', { codes: ['too_many_messages'], html: true }),
+          '429': failure(429, 'You, or every member from your address together, are sending messages too fast.', {
+            codes: ['too_many_messages'],
+            html: true,
+          }),
           '503': F.unavailable,
         },
       },
@@ -633,7 +680,9 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         tags: ['rooms'],
         operationId: 'leaveRoom',
         summary: 'Leave a room',
-        description: 'Gives up your seat; the others get `user_left`. The cookie is cleared.',
+        description:
+          'Gives up your seat and your token; the others get `user_left`. Every socket of yours, `/ws` and `/live`, on every instance, is closed ' +
+          'with `4401` (reason `left the room`), and frames still arriving on them are not posted. The cookie is cleared.',
         security: MEMBER,
         responses: {
           '204': { description: 'Left (JSON request).' },
@@ -699,6 +748,39 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         },
       },
     },
+    '/metrics': {
+      get: {
+        tags: ['metrics'],
+        operationId: 'metrics',
+        summary: 'Prometheus metrics of this instance',
+        description:
+          'Prometheus text exposition format, about this instance only (scrape every instance, not the balancer): ' +
+          '`mayfly_messages_accepted_total`, `mayfly_deliveries_total{kind}`, `mayfly_refusals_total{code}`, ' +
+          '`mayfly_storage_call_seconds{op}`, `mayfly_redis_append_batch_size`, `mayfly_rooms_open`, `mayfly_sockets{kind}`, ' +
+          '`mayfly_members_connected`, and prom-client’s default `process_*` and `nodejs_*` metrics. No label holds a room id, a name or ' +
+          'any content. Off (`404`) with `METRICS=off`; with `METRICS_TOKEN` set, send it as `Authorization: Bearer <METRICS_TOKEN>`.',
+        security: [{}, { metricsToken: [] }],
+        responses: {
+          '200': {
+            description: 'The metrics (`Cache-Control: no-store`).',
+            content: {
+              'text/plain': {
+                schema: { type: 'string' },
+                example: '# TYPE mayfly_messages_accepted_total counter\nmayfly_messages_accepted_total 42\n',
+              },
+            },
+          },
+          '401': {
+            ...failure(401, '`METRICS_TOKEN` is set and the request did not send it as a Bearer token.', {
+              codes: ['unauthorized'],
+              messages: { unauthorized: 'Metrics need the METRICS_TOKEN as a Bearer token.' },
+            }),
+            headers: { 'WWW-Authenticate': { schema: { type: 'string' }, description: '`Bearer`' } },
+          },
+          '404': failure(404, 'Metrics are off (`METRICS=off`).', { codes: ['not_found'], messages: { not_found: 'No such resource.' } }),
+        },
+      },
+    },
     '/static/{name}': {
       get: {
         tags: ['assets'],
@@ -738,7 +820,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'registerPage',
         summary: 'The register form (browser)',
         description: accounts,
-        responses: { '200': { description: 'An HTML page.', content: HTML } },
+        responses: { '200': { description: 'An HTML page.', content: HTML }, '503': F.pageUnavailable },
       },
       post: {
         tags: ['accounts'],
@@ -750,10 +832,14 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '201': { description: 'Registered.', content: jsonContent('Me') },
           '303': SEE_OTHER('the login page (`/login?registered=1`)'),
           '400': F.badBody(),
-          '409': failure(409, 'The name is taken (case-insensitive).', { codes: ['username_taken'], html: true }),
+          '409': failure(409, 'The name, or one that looks like it, is registered already.', { codes: ['username_taken'], html: true }),
           '413': tooLarge,
-          '429': failure(429, 'Too many attempts.', { codes: ['rate_limited'], html: true }),
-          '503': F.unavailable,
+          '429': failure(
+            429,
+            'Too many registrations and room creations from your address (`rate_limited`), or too many password checks (`too_many_password_checks`).',
+            { codes: ['rate_limited', 'too_many_password_checks'], html: true },
+          ),
+          '503': F.unavailableOrBusy,
         },
       },
     },
@@ -763,7 +849,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         operationId: 'loginPage',
         summary: 'The login form (browser)',
         description: accounts,
-        responses: { '200': { description: 'An HTML page.', content: HTML } },
+        responses: { '200': { description: 'An HTML page.', content: HTML }, '503': F.pageUnavailable },
       },
       post: {
         tags: ['accounts'],
@@ -777,8 +863,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '400': F.badBody(),
           '401': failure(401, 'Wrong name or password (the same answer for either).', { codes: ['invalid_credentials'], html: true }),
           '413': tooLarge,
-          '429': failure(429, 'Too many attempts.', { codes: ['too_many_attempts'], html: true }),
-          '503': F.unavailable,
+          '429': failure(
+            429,
+            'Too many failed logins for this name from your address (`too_many_attempts`), or too many password checks from your address (`too_many_password_checks`).',
+            { codes: ['too_many_attempts', 'too_many_password_checks'], html: true },
+          ),
+          '503': F.unavailableOrBusy,
         },
       },
     },
@@ -789,7 +879,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         summary: 'Log out',
         description: `${accounts} Ends the session (token or cookie).`,
         security: [{ accountToken: [] }],
-        responses: { '204': { description: 'Logged out.' }, '303': SEE_OTHER('the lobby') },
+        responses: { '204': { description: 'Logged out.' }, '303': SEE_OTHER('the lobby'), '503': F.unavailable },
       },
     },
     '/me/delete': {
@@ -803,6 +893,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '204': { description: 'Deleted.' },
           '303': SEE_OTHER('the lobby'),
           '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }),
+          '503': F.unavailable,
         },
       },
     },
@@ -816,6 +907,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         responses: {
           '200': { description: 'The account.', content: jsonContent('Me') },
           '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }),
+          '503': F.unavailable,
         },
       },
       delete: {
@@ -827,6 +919,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         responses: {
           '204': { description: 'Deleted.' },
           '401': failure(401, 'Not logged in.', { codes: ['unauthorized'] }),
+          '503': F.unavailable,
         },
       },
     },
@@ -850,8 +943,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       '400': F.badBody(),
       '403': F.csrf,
       '413': tooLarge,
-      '429': failure(429, 'Too many rooms created from your address.', { codes: ['rate_limited'], html: true }),
-      '503': F.unavailable,
+      '429': failure(
+        429,
+        'Too many rooms created from your address (`rate_limited`), or, for a password room, too many password checks (`too_many_password_checks`).',
+        { codes: ['rate_limited', 'too_many_password_checks'], html: true },
+      ),
+      '503': F.unavailableOrBusy,
     },
   };
   paths['/rooms'] = { post: createRoomOp };
@@ -875,6 +972,14 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           `message \`content\` 1 … ${LIMITS.content} after trimming, \`max_users\` ${LIMITS.minUsers} … ${LIMITS.maxUsers} (default ${defaultMaxUsers}), ` +
           `\`expiry_seconds\` ${LIMITS.minExpiry} … ${maxExpiry} (default ${defaultExpiry}), history ${historyLimit} messages per room, bodies up to ${maxBody} bytes.`,
         '',
+        '',
+        'Names of people (`username`, `owner_name`, accounts) are NFKC-normalised and may not contain invisible, format, control or ' +
+          'direction characters; names that look alike (case, compatibility forms, letters that look Latin) clash.',
+        '',
+        'Every `429` and `503` error carries `Retry-After` (seconds): for a limit, what is left of its window; `2` for `storage_unavailable`, ' +
+          '`1` for `storage_busy` and `busy`. Any route that touches storage may answer `503 storage_unavailable` when storage is ' +
+          'unreachable or silent past `STORAGE_TIMEOUT_MS`; after a timeout the action may have been saved.',
+        '',
         'Real-time: see `GET /rooms/{id}/ws` (JSON events) and `GET /rooms/{id}/live` (htmx fragments).',
       ].join('\n'),
       license: { name: 'MIT', identifier: 'MIT' },
@@ -887,6 +992,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       { name: 'pages', description: 'HTML pages for browsers.' },
       { name: 'accounts', description: 'Optional accounts: anonymous use never needs one.' },
       { name: 'health', description: 'Liveness and readiness probes.' },
+      { name: 'metrics', description: 'Prometheus metrics for operators.' },
       { name: 'docs', description: 'This documentation.' },
       { name: 'assets', description: 'Static files for the web UI.' },
     ],
@@ -912,6 +1018,11 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           type: 'http',
           scheme: 'bearer',
           description: 'Optional accounts: `token` from `POST /login` (browsers: an HttpOnly cookie).',
+        },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: '`METRICS_TOKEN` from the server’s configuration, for `GET /metrics` when it is set.',
         },
       },
       schemas: {
