@@ -180,7 +180,7 @@ describe('this round’s contract', () => {
     expect(codes('/rooms/{id}/leave', 'post', '503')).toContain('storage_unavailable');
     expect(codes('/me', 'get', '503')).toContain('storage_unavailable');
     const all = deref(doc.components.schemas.Error).properties.error.properties.code.examples;
-    expect(all).toEqual(expect.arrayContaining(['too_many_password_checks', 'too_many_sockets', 'busy', 'storage_busy']));
+    expect(all).toEqual(expect.arrayContaining(['too_many_password_checks', 'busy', 'storage_busy']));
   });
 
   test('close codes: 4401 after leave, 4429 for too many sockets; names are NFKC with lookalikes clashing', () => {

@@ -12,7 +12,6 @@ export const ERRORS = {
   too_many_messages: { status: 429, message: 'You are sending messages too fast.' },
   password_guessing: { status: 429, message: 'Too many wrong passwords for this room; wait a minute.' },
   too_many_password_checks: { status: 429, message: 'Too many password attempts from your address; wait a minute.' },
-  too_many_sockets: { status: 429, message: 'Too many open connections; close some and try again.' },
   busy: { status: 503, message: 'The server is busy; try again in a moment.' },
   storage_unavailable: { status: 503, message: 'Storage is unavailable; nothing was saved. Try again shortly.' },
 } as const;

@@ -235,6 +235,7 @@ export function roomRoutes() {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
+      setRetryAfter(c, err);
       return roomPage(c, room, member, err.message, err.status);
     }
   });
