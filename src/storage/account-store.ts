@@ -14,6 +14,8 @@ const keys = {
   account: (username: string) => `account:${fold(username)}`,
   sessions: (username: string) => `account:${fold(username)}:sessions`,
   session: (tokenHash: string) => `session:${tokenHash}`,
+  /** Where accounts registered before names were keyed by nameKey live (lower case only). */
+  legacy: (username: string) => `account:${encodeURIComponent(username.toLowerCase())}`,
 };
 
 export class AccountStore {
@@ -28,11 +30,16 @@ export class AccountStore {
   }
 
   async get(username: string): Promise<Account | null> {
-    return (await this.storage.getItem<Account>(keys.account(username))) ?? null;
+    const account = await this.storage.getItem<Account>(keys.account(username));
+    if (account) return account;
+    const legacy = keys.legacy(username);
+    return legacy === keys.account(username) ? null : ((await this.storage.getItem<Account>(legacy)) ?? null);
   }
 
   async exists(username: string): Promise<boolean> {
-    return this.storage.hasItem(keys.account(username));
+    if (await this.storage.hasItem(keys.account(username))) return true;
+    const legacy = keys.legacy(username);
+    return legacy !== keys.account(username) && this.storage.hasItem(legacy);
   }
 
   async createSession(tokenHash: string, session: Session): Promise<void> {
@@ -63,6 +70,7 @@ export class AccountStore {
     await Promise.all(list.map((t) => this.storage.removeItem(keys.session(t))));
     await this.storage.removeItem(keys.sessions(username));
     await this.storage.removeItem(keys.account(username));
+    await this.storage.removeItem(keys.legacy(username));
   }
 }
 

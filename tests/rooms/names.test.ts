@@ -151,3 +151,16 @@ describe('room creation: strict JSON numbers', () => {
     }
   });
 });
+
+describe('accounts registered before nameKey', () => {
+  test('an account stored under the old lower-case key is still found, reserved and deletable', async () => {
+    const storage = createStorage({ driver: memoryDriver() });
+    const store = new AccountStore(storage, localClaim(storage));
+    // written the way the previous version keyed accounts
+    await storage.setItem(`account:${encodeURIComponent('zoë1')}`, { username: 'Zoë1', passwordHash: 'x', createdAt: 1 });
+    expect((await store.get('Zoë1'))?.username).toBe('Zoë1');
+    expect(await store.exists('zoë1')).toBe(true);
+    await store.delete('Zoë1');
+    expect(await store.exists('zoë1')).toBe(false);
+  });
+});
