@@ -40,7 +40,7 @@ async function openStorage(config: Config, log: Logger, metrics: Metrics): Promi
   const url = config.STORAGE_URL;
   if (url.startsWith('redis://') || url.startsWith('rediss://')) {
     const { openRedis } = await import('./storage/redis.ts');
-    return openRedis(url, log, config.STORAGE_TIMEOUT_MS, { batched: (size) => metrics.redisBatchSize.observe(size) });
+    return openRedis(url, log, config.STORAGE_TIMEOUT_MS, { batched: (size, seconds) => metrics.appendBatch(size, seconds) });
   }
   if (url.startsWith('sqlite:')) {
     const { openSqliteStorage } = await import('./storage/sqlite.ts');
@@ -57,7 +57,11 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
   const metrics = new Metrics();
   const backend = await openStorage(config, log, metrics);
   const { broker, storage, claimKey, redis } = backend;
-  const store = metrics.timeStore(backend.store);
+  // Calls that leave the process are timed: SQLite and Redis (whose appends are timed per batch).
+  const store =
+    backend.store.kind === 'memory'
+      ? backend.store
+      : metrics.timeStore(backend.store, backend.store.kind === 'redis' ? ['appendMessage'] : []);
   const limits = new Limits(config, { redis });
   const hub = new Hub(broker, { live: renderLive, ws: eventJson }, (kind, count) => metrics.delivered(kind, count));
   const rooms: RoomService = new RoomService({

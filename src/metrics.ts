@@ -19,6 +19,7 @@ const STORE_OPS = [
   'identity',
   'claimSeat',
   'renewSeats',
+  'setSeatLease',
   'releaseSeat',
   'seats',
   'sweepSeats',
@@ -36,6 +37,7 @@ export class Metrics {
   readonly storageSeconds: Histogram<'op'>;
   readonly redisBatchSize: Histogram;
   private sources: MetricSources | null = null;
+  private appendBatchSeconds;
   private deliveredLive;
   private deliveredWs;
 
@@ -59,11 +61,12 @@ export class Metrics {
     });
     this.storageSeconds = new Histogram({
       name: 'mayfly_storage_call_seconds',
-      help: 'Latency of storage calls, by operation.',
+      help: 'Latency of storage calls that leave the process (SQLite, Redis), by operation; Redis appends as op="appendBatch".',
       labelNames: ['op'],
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
+    this.appendBatchSeconds = this.storageSeconds.labels('appendBatch');
     this.redisBatchSize = new Histogram({
       name: 'mayfly_redis_append_batch_size',
       help: 'Messages appended per Redis script call (Redis mode).',
@@ -112,10 +115,20 @@ export class Metrics {
     this.refusals.labels(code).inc();
   }
 
-  /** The store with each call timed (the store's own object stays the prototype: kind, flags). */
-  timeStore(store: RoomStore): RoomStore {
+  /** A Redis append batch: its size, and its script call's latency (as op="appendBatch"). */
+  appendBatch(size: number, seconds: number): void {
+    this.redisBatchSize.observe(size);
+    this.appendBatchSeconds.observe(seconds);
+  }
+
+  /**
+   * The store with each call timed (the store's own object stays the prototype: kind, flags),
+   * except `skip` (calls timed elsewhere, such as Redis appends, timed per batch).
+   */
+  timeStore(store: RoomStore, skip: readonly string[] = []): RoomStore {
     const timed = Object.create(store) as RoomStore;
     for (const op of STORE_OPS) {
+      if (skip.includes(op)) continue;
       const fn = (store[op] as (...args: unknown[]) => Promise<unknown>).bind(store);
       const histogram = this.storageSeconds.labels(op);
       (timed as unknown as Record<string, unknown>)[op] = (...args: unknown[]) => {

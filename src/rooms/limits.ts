@@ -26,8 +26,8 @@ export type LimitName =
 
 /**
  * hot: checked on every message. In Redis mode such a limit is counted here first (no round trip
- * before a message is stored) and in Redis in the background, once per key per tick: a key that is
- * over its limit on all instances together is refused here from the next message on.
+ * before a message is stored) and in Redis in the background, once per key every HOT_FLUSH_MS: a
+ * key that is over its limit on all instances together is refused here from then on.
  */
 type Spec = { points: number; seconds: number; exemptable: boolean; hot?: boolean };
 
@@ -54,6 +54,15 @@ const OK: LimitResult = { ok: true };
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
 
+/**
+ * How often a hot limit's counts go to Redis: one call per key per interval (a busy member sends
+ * several messages in it), so the shared count costs Redis far fewer calls than messages.
+ */
+export const HOT_FLUSH_MS = 1000;
+
+/** The share of a hot limit's points a key uses here before its count goes to Redis. */
+const HOT_SHARE = 0.25;
+
 /** A hot limit in Redis mode: counted in this process at once, and in Redis shortly after. */
 class HotLimit {
   /** Keys Redis found over the limit (all instances together), until when. */
@@ -73,18 +82,24 @@ class HotLimit {
       if (wait > 0) return { ok: false, retryAfterMs: wait };
       this.blockedUntil.delete(key);
     }
+    let used: number;
     try {
-      await this.local.consume(key);
+      used = (await this.local.consume(key)).consumedPoints;
     } catch (err) {
       if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
       throw err;
     }
-    if (this.pending.size === 0) setImmediate(() => this.flush());
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    // Only a key past a quarter of its points here is counted in Redis (from then on, with what it
+    // used before): ordinary senders cost Redis nothing, and a member spread over k instances gets
+    // at most max(1, k/4) times its limit before the shared count stops it.
+    const threshold = Math.ceil(this.local.points * HOT_SHARE);
+    if (used < threshold) return OK;
+    if (this.pending.size === 0) setTimeout(() => this.flush(), HOT_FLUSH_MS).unref?.();
+    this.pending.set(key, (this.pending.get(key) ?? 0) + (used === threshold ? used : 1));
     return OK;
   }
 
-  /** One Redis call per key for the tries of this tick; a refusal blocks the key here. */
+  /** One Redis call per key for the tries since the last flush; a refusal blocks the key here. */
   private flush(): void {
     const now = Date.now();
     for (const [key, points] of this.pending) {
@@ -139,17 +154,18 @@ export class Limits {
    * `address` is the client's: limits that allow it are skipped for exempt addresses.
    * A storage failure (Redis down or silent) throws a StorageError, like any storage call.
    */
-  async consume(name: LimitName, key: string, address?: string): Promise<LimitResult> {
+  consume(name: LimitName, key: string, address?: string): LimitResult | Promise<LimitResult> {
+    // Exempt: answered at once, without a promise (the message path asks on every message).
     if (this.exemptable[name] && this.isExempt(address ?? key)) return OK;
     const hot = this.hot[name];
     if (hot) return hot.consume(key);
-    try {
-      await this.limiters[name].consume(key);
-      return OK;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
-      throw storageError(err);
-    }
+    return this.limiters[name].consume(key).then(
+      () => OK,
+      (err: unknown): LimitResult => {
+        if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
+        throw storageError(err);
+      },
+    );
   }
 
   /** Refused when the key has used its points already; counts nothing (checked before costly work). */

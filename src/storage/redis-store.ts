@@ -238,8 +238,8 @@ export class RedisRoomStore implements RoomStore {
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
       own?: { instance: string; listening: (roomId: string) => boolean; deliver: (roomId: string, message: Message, json: string) => void };
-      /** Told the size of each append batch (metrics). */
-      batched?: (size: number) => void;
+      /** Told the size of each append batch and how long its script call took (metrics). */
+      batched?: (size: number, seconds: number) => void;
     },
     private prefix = 'mayfly',
   ) {
@@ -420,7 +420,7 @@ export class RedisRoomStore implements RoomStore {
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
       const { event, own, batched } = this.codec;
-      batched?.(group.length);
+      const started = performance.now();
       const jsons: string[] = [];
       let text = '';
       for (const a of group) {
@@ -439,6 +439,7 @@ export class RedisRoomStore implements RoomStore {
             own?.instance ?? '',
           )
         ).split(',');
+        batched?.(group.length, (performance.now() - started) / 1000);
         group.forEach((a, i) => {
           const seq = Number(seqs[i]);
           if (!seq) {

@@ -8,7 +8,12 @@ import { messageEvent, messageEventJsonWithoutSeq, withWireJson } from '../realt
 import { RedisRoomStore } from './redis-store.ts';
 
 /** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */
-export async function openRedis(url: string, log: Logger, timeoutMs: number, hooks: { batched?: (size: number) => void } = {}) {
+export async function openRedis(
+  url: string,
+  log: Logger,
+  timeoutMs: number,
+  hooks: { batched?: (size: number, seconds: number) => void } = {},
+) {
   const driver = redisDriver({
     url,
     base: 'mayfly',

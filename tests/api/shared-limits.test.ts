@@ -1,6 +1,7 @@
 // Abuse limits: room passwords per room and address under a per-room ceiling, password work per
 // address, Retry-After from the limit itself, and (Redis mode) every limit shared by two instances.
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { HOT_FLUSH_MS } from '../../src/rooms/limits.ts';
 import { type TestRedis, startRedis } from '../helpers/redis.ts';
 import { need } from '../helpers/requirements.ts';
 import { type ChildServer, createRoom, spawnServer, startTestServer, type TestServer } from '../helpers/server.ts';
@@ -100,7 +101,8 @@ describe.skipIf(!hasRedis)('two instances on one Redis share every limit', () =>
       PASSWORD_TRIES_PER_MINUTE: '3',
       LOGIN_TRIES_PER_MINUTE: '2',
       JOIN_RATE_PER_MINUTE: '3',
-      MESSAGE_RATE: '1',
+      // 4 messages in a window of 8 s (long enough for the six sends below, a flush apart)
+      MESSAGE_RATE: '0.5',
       MESSAGE_BURST: '4',
     };
     [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
@@ -144,7 +146,7 @@ describe.skipIf(!hasRedis)('two instances on one Redis share every limit', () =>
     const statuses: number[] = [];
     for (const [i, on] of [a, a, a, b, b, b].entries()) {
       statuses.push((await say(on, i)).status);
-      await Bun.sleep(100);
+      await Bun.sleep(HOT_FLUSH_MS + 150); // the count reaches Redis
     }
     // a burst of 4 (MESSAGE_BURST): B's own count allows 3, but the shared count stops the last
     expect(statuses.slice(0, 4)).toEqual([201, 201, 201, 201]);
