@@ -1,4 +1,5 @@
-// mayfly's few lines of browser JavaScript: countdown, copy link, own messages, composer and reconnect catch-up.
+// mayfly's few lines of browser JavaScript: countdown, copy/share link, own messages, mentions, typing, unread count,
+// composer (refused messages come back) and reconnect catch-up. Never logs or stores message content.
 (() => {
   var pad = (n) => String(n).padStart(2, '0');
 
@@ -55,40 +56,89 @@
     var timer = null;
     if (countdown) {
       var expiresAt = Number(countdown.getAttribute('data-expires-at'));
+      var warned = false;
       var tick = () => {
         var left = expiresAt - Date.now();
         countdown.textContent = formatLeft(left);
         if (left <= 60000) countdown.classList.add('soon');
+        // Once, in the chat: the room is about to vanish.
+        if (left <= 60000 && left > 0 && !warned && !room.classList.contains('is-ended')) {
+          warned = true;
+          var li = document.createElement('li');
+          li.className = 'notice expiry-soon';
+          li.setAttribute('data-expiry-soon', '');
+          li.textContent =
+            left > 50000
+              ? '1 minute left: this room and every message in it vanish soon.'
+              : 'Less than a minute left: this room and every message in it vanish soon.';
+          messages.append(li);
+        }
         if (left <= 0) clearInterval(timer);
       };
       timer = setInterval(tick, 1000);
       tick();
     }
 
-    // Copy link.
+    // Copy link: "Copied!" only when it was; otherwise the link is shown, selected, to copy by hand
+    // (#room-link[data-shown] is styled visible, also on phones where the box is otherwise hidden).
     var copy = document.getElementById('copy-link');
-    if (copy)
-      copy.addEventListener('click', () => {
-        var link = copy.getAttribute('data-link');
-        var done = () => {
-          copy.textContent = 'Copied!';
-          setTimeout(() => {
-            copy.textContent = 'Copy link';
-          }, 1500);
-        };
-        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(done, fallback);
-        else fallback();
-        function fallback() {
-          var box = document.getElementById('room-link');
-          box.select();
-          try {
-            document.execCommand('copy');
-            done();
-          } catch {
-            /* the link stays selected for manual copy */
-          }
+    var linkBox = document.getElementById('room-link');
+    if (copy) {
+      var label = copy.textContent;
+      var link = copy.getAttribute('data-link');
+      var copyTimer = null;
+      var flash = (text) => {
+        clearTimeout(copyTimer);
+        copy.textContent = text;
+        copyTimer = setTimeout(() => {
+          copy.textContent = label;
+        }, 1500);
+      };
+      var showLink = () => {
+        if (!linkBox) return;
+        linkBox.hidden = false;
+        linkBox.setAttribute('data-shown', '');
+        linkBox.focus();
+        linkBox.select();
+        linkBox.setSelectionRange(0, linkBox.value.length);
+      };
+      var legacyCopy = () => {
+        // Plain HTTP has no clipboard API: the old way, which needs the box visible and selected.
+        if (!linkBox) return false;
+        var wasShown = linkBox.hasAttribute('data-shown');
+        showLink();
+        var ok = false;
+        try {
+          ok = document.execCommand('copy') === true;
+        } catch {
+          ok = false;
         }
+        if (ok && !wasShown) linkBox.removeAttribute('data-shown');
+        return ok;
+      };
+      copy.addEventListener('click', () => {
+        var fallback = () => {
+          if (legacyCopy()) flash('Copied!');
+          else showLink();
+        };
+        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(() => flash('Copied!'), fallback);
+        else fallback();
       });
+      // Phones (and some desktops) have a share sheet: offer it too.
+      if (typeof navigator.share === 'function') {
+        var share = document.createElement('button');
+        share.type = 'button';
+        share.id = 'share-link';
+        share.textContent = 'Share';
+        share.addEventListener('click', () => {
+          var title = document.querySelector('#room h1');
+          navigator.share({ title: title ? title.textContent : document.title, url: link }).catch(() => {
+            /* dismissed, or not allowed: nothing to do */
+          });
+        });
+        copy.after(share);
+      }
+    }
 
     // Destroy asks first.
     var destroy = document.getElementById('destroy-form');
@@ -97,52 +147,186 @@
         if (!confirm('Destroy this room for everyone? Every message will be gone.')) e.preventDefault();
       });
 
-    // Enter sends, Shift+Enter makes a new line.
+    // Desktops: Enter sends, Shift+Enter makes a new line. Touch screens: Enter makes a new line, the Send button sends.
+    var coarse = window.matchMedia ? window.matchMedia('(pointer: coarse)') : null;
     if (content)
       content.addEventListener('keydown', (e) => {
+        if (coarse?.matches) return;
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
           e.preventDefault();
           if (content.value.trim()) content.form.requestSubmit();
         }
       });
 
-    // New nodes: mark own messages, localize times, clear stale typing, keep scrolled to the bottom.
-    var typingTimer = null;
+    // Who is typing: the server sends one "<name> is typing…" at a time; the page keeps everyone's, each for a few seconds.
+    var TYPING_MS = 4000;
+    var typists = new Map(); // member id -> { name, timer }
+    var showTyping = () => {
+      var names = Array.from(typists.values(), (t) => t.name);
+      var text =
+        names.length === 0
+          ? ''
+          : names.length === 1
+            ? names[0] + ' is typing…'
+            : names.length === 2
+              ? names[0] + ' and ' + names[1] + ' are typing…'
+              : 'several people are typing…';
+      if (!text) typing.replaceChildren();
+      else {
+        var span = document.createElement('span');
+        span.setAttribute('data-typists', String(names.length));
+        span.textContent = text;
+        typing.replaceChildren(span);
+      }
+    };
+    var stopTyping = (member) => {
+      var t = typists.get(member);
+      if (!t) return;
+      clearTimeout(t.timer);
+      typists.delete(member);
+      showTyping();
+    };
+    new MutationObserver(() => {
+      var signal = typing.querySelector('span[data-member]'); // from the server; what showTyping writes has none
+      if (!signal) return;
+      var member = signal.getAttribute('data-member');
+      if (member !== me) {
+        var name = signal.textContent.replace(/ is typing…$/, '');
+        var t = typists.get(member);
+        if (t) clearTimeout(t.timer);
+        typists.set(member, { name: name, timer: setTimeout(() => stopTyping(member), TYPING_MS) });
+      }
+      showTyping();
+    }).observe(typing, { childList: true });
+
+    // Mentions: "@name" (any case) in someone else's message.
+    var myName = room.getAttribute('data-my-name') || room.querySelector('.room-meta strong')?.textContent || '';
+    var mentionRe = myName
+      ? new RegExp('(^|[^\\p{L}\\p{N}_])@' + myName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\p{L}\\p{N}_])', 'iu')
+      : null;
+    var mentions = (li) => {
+      if (!mentionRe || li.classList.contains('mine')) return false;
+      var body = li.querySelector('.body');
+      return !!body && mentionRe.test(body.textContent);
+    };
+
+    // Unread messages in the tab title while the page is in the background (hidden, or its window not focused).
+    var baseTitle = document.title;
+    var unread = 0;
+    var away = () => document.hidden || !document.hasFocus();
+    var showUnread = () => {
+      document.title = unread > 0 ? '(' + unread + ') ' + baseTitle : baseTitle;
+    };
+    var back = () => {
+      if (away() || unread === 0) return;
+      unread = 0;
+      showUnread();
+    };
+    document.addEventListener('visibilitychange', back);
+    window.addEventListener('focus', back);
+
+    // Opt-in: a desktop notification (when allowed) or a short beep when someone mentions me. Off unless ticked.
+    var NOTIFY_KEY = 'mayfly:notify-mentions';
+    var notifyOn = false;
+    try {
+      notifyOn = localStorage.getItem(NOTIFY_KEY) === '1';
+    } catch {
+      /* storage blocked: stays off */
+    }
+    if (composer && composer.tagName === 'FORM' && !document.getElementById('notify-mentions')) {
+      var optLabel = document.createElement('label');
+      optLabel.className = 'notify-opt';
+      var opt = document.createElement('input');
+      opt.type = 'checkbox';
+      opt.id = 'notify-mentions';
+      opt.checked = notifyOn;
+      optLabel.append(opt, ' Notify me when mentioned');
+      opt.addEventListener('change', () => {
+        notifyOn = opt.checked;
+        try {
+          localStorage.setItem(NOTIFY_KEY, notifyOn ? '1' : '0');
+        } catch {
+          /* not kept across visits */
+        }
+        if (notifyOn && 'Notification' in window && Notification.permission === 'default') {
+          Notification.requestPermission().catch(() => {});
+        }
+      });
+      composer.after(optLabel);
+    }
+    var audio = null;
+    var beep = () => {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      try {
+        audio ??= new Ctx();
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.frequency.value = 880;
+        gain.gain.value = 0.08;
+        osc.connect(gain);
+        gain.connect(audio.destination);
+        osc.start();
+        osc.stop(audio.currentTime + 0.15);
+      } catch {
+        /* no sound, then */
+      }
+    };
+    var notifyMention = (li) => {
+      if (!notifyOn) return;
+      var who = li.querySelector('.who')?.textContent || 'Someone';
+      if ('Notification' in window && Notification.permission === 'granted' && away()) {
+        try {
+          var title = room.querySelector('h1');
+          new Notification(who + ' mentioned you', { body: title ? title.textContent : '', tag: 'mayfly-mention' });
+          return;
+        } catch {
+          /* some phones only notify from a service worker: beep instead */
+        }
+      }
+      beep();
+    };
+
+    // Messages sent from this page and not yet seen back: a refused one comes back into the composer.
+    var pending = [];
+
+    // New nodes: mark own messages, mentions, localize times, end typing notices, count unread, keep scrolled to the bottom.
     new MutationObserver(() => {
       var follow = atBottom;
       messages.querySelectorAll('li.msg:not(.seen)').forEach((li) => {
         li.classList.add('seen');
-        if (li.getAttribute('data-member') === me) {
+        var member = li.getAttribute('data-member');
+        if (member === me) {
           li.classList.add('mine');
           follow = true;
+          var body = li.querySelector('.body');
+          var i = body ? pending.indexOf(body.textContent.trim()) : -1;
+          if (i >= 0) pending.splice(i, 1);
+        } else {
+          if (away()) unread++;
+          if (mentions(li)) {
+            li.classList.add('mention');
+            notifyMention(li);
+          }
         }
         var empty = messages.querySelector('li.empty');
         if (empty) empty.remove();
         // A message from the typist ends their typing notice.
-        var t = typing.querySelector('[data-member]');
-        if (t && t.getAttribute('data-member') === li.getAttribute('data-member')) typing.textContent = '';
+        stopTyping(member);
       });
+      showUnread();
       localizeTimes(messages);
       if (follow) scrollDown();
     }).observe(messages, { childList: true });
     messages.querySelectorAll('li.msg').forEach((li) => {
       li.classList.add('seen');
+      if (mentions(li)) li.classList.add('mention');
     });
 
-    new MutationObserver(() => {
-      var t = typing.querySelector('[data-member]');
-      if (t && t.getAttribute('data-member') === me) {
-        typing.textContent = '';
-        return;
-      }
-      clearTimeout(typingTimer);
-      if (t)
-        typingTimer = setTimeout(() => {
-          typing.textContent = '';
-        }, 4000);
-    }).observe(typing, { childList: true });
-
     var errorTimer = null;
+    var showError = (text) => {
+      if (chatError) chatError.textContent = text;
+    };
     if (chatError)
       new MutationObserver(() => {
         clearTimeout(errorTimer);
@@ -150,6 +334,14 @@
           errorTimer = setTimeout(() => {
             chatError.textContent = '';
           }, 6000);
+        // The server refused a message from here: its text comes back, unless something new is being written.
+        if (chatError.querySelector('[data-refused]') && pending.length) {
+          var text = pending.shift();
+          if (!content.value.trim()) {
+            content.value = text;
+            content.focus();
+          }
+        }
       }).observe(chatError, { childList: true });
 
     // A socket that is gone for good (refused, too fast, lost) cannot send: post the form the plain way instead,
@@ -161,10 +353,36 @@
       if (err === 'Connection not open' || err === 'Connection closed') HTMLFormElement.prototype.submit.call(form);
     });
 
-    // After a sent message, empty the composer.
+    // Typing signals only for text written since the last send (the throttle's trailing signal after a send is
+    // dropped); nothing whitespace-only is sent as a message.
+    var wroteSinceSend = false;
+    if (content)
+      content.addEventListener('input', () => {
+        wroteSinceSend = true;
+      });
+    document.addEventListener('htmx:ws:before:message:outgoing', (e) => {
+      var detail = e.detail;
+      var values = detail?.message?.values;
+      if (!values) return;
+      if (values.type === 'typing') {
+        if (!wroteSinceSend || !content?.value.trim()) detail.cancelled = true;
+      } else if (values.type === 'message') {
+        if (!String(values.content ?? '').trim()) {
+          detail.cancelled = true;
+          showError('Write something before sending.');
+          content?.focus();
+          return;
+        }
+        wroteSinceSend = false;
+      }
+    });
+
+    // After a sent message, empty the composer (the text is kept until the message is seen back or refused).
     document.addEventListener('htmx:ws:after:message:outgoing', (e) => {
       var values = e.detail?.message?.values;
       if (values && values.type === 'message' && composer && composer.tagName === 'FORM') {
+        pending.push(String(values.content).trim());
+        if (pending.length > 20) pending.shift();
         composer.reset();
         content.focus();
       }
@@ -193,6 +411,10 @@
       if (timer) clearInterval(timer);
       var wrap = document.getElementById('countdown-wrap');
       if (wrap) wrap.textContent = 'Ended';
+      typists.forEach((t) => {
+        clearTimeout(t.timer);
+      });
+      typists.clear();
       typing.textContent = '';
       var form = document.getElementById('composer');
       if (form && form.tagName === 'FORM') {

@@ -98,11 +98,14 @@ export function renderLive(event: RoomEvent): string | null {
   }
 }
 
-/** A refusal shown under the composer (bad frame, too fast, storage down). */
-export function renderError(message: string): string {
+/**
+ * A refusal shown under the composer (bad frame, too fast, storage down). `refused`: a message the
+ * person sent was not taken (data-refused: app.js puts its text back into the composer).
+ */
+export function renderError(message: string, refused = false): string {
   return (
     <hx-partial hx-target="#chat-error" hx-swap="innerHTML">
-      <span>{message}</span>
+      <span data-refused={refused ? '' : undefined}>{message}</span>
     </hx-partial>
   ).toString();
 }

@@ -5,7 +5,7 @@ import type { Deps } from '../deps.ts';
 import { errorEvent, historyEvent } from '../realtime/events.ts';
 import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtime/hub.ts';
 import { RoomError } from '../rooms/errors.ts';
-import { parseClientFrame, Username } from '../rooms/schema.ts';
+import { LIMITS, parseClientFrame, Username } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
 import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
@@ -111,6 +111,28 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
   }
 }
 
+/**
+ * What a person reads on the page (/live) for a refusal, in place of the protocol's wording; codes not
+ * listed keep their message, which is already plain language (ERRORS, the storage notices).
+ */
+const LIVE_WORDS: Record<string, string> = {
+  binary_not_supported: 'That could not be sent. Reload the page and try again.',
+  invalid_json: 'That could not be sent. Reload the page and try again.',
+  invalid_frame: 'That could not be sent. Reload the page and try again.',
+  too_many_messages: 'You are sending messages too fast; wait a moment.',
+  rate_limited: 'You are sending too fast; wait a moment.',
+  unauthorized: 'You are no longer in this room. Reload the page to join again.',
+};
+
+/** Why a message was refused by the Content rules, in words for the page. */
+function contentWords(issue: { code?: string; path: PropertyKey[] } | undefined): string {
+  if (issue?.path[0] !== 'content') return LIVE_WORDS.invalid_frame!;
+  if (issue.code === 'too_small') return 'Write something before sending.';
+  if (issue.code === 'too_big') return `That message is too long (at most ${LIMITS.content} characters).`;
+  if (issue.code === 'invalid_type') return LIVE_WORDS.invalid_frame!;
+  return 'That message contains characters that cannot be sent (control characters or broken text).';
+}
+
 /** How often, at most, a socket is told of messages refused because storage is busy. */
 export const BUSY_NOTICE_MS = 5000;
 
@@ -120,10 +142,11 @@ const memberOf = (ws: Socket): Member => (ws.data.member ??= { token: '', tokenH
 export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   const { hub, rooms, log, config } = deps;
 
-  const sendError = (ws: Socket, code: string, message: string) => {
+  /** `live`: the words a person reads on the page (/live), where /ws keeps `message`; `refused`: a message was not taken. */
+  const sendError = (ws: Socket, code: string, message: string, live?: string, refused = false) => {
     deps.metrics.refused(code);
     if (ws.data.kind === 'ws') ws.send(JSON.stringify(errorEvent(ws.data.roomId, code, message)));
-    else ws.send(renderError(message));
+    else ws.send(renderError(live ?? LIVE_WORDS[code] ?? message, refused));
   };
 
   // Under overload (or while storage is silent), an error frame per refused message would cost a
@@ -140,7 +163,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     const notice = (ws.data.notices ??= {})[code] ?? { at: -Infinity, count: 0 };
     ws.data.notices[code] = { at: performance.now(), count: 0 };
     if (notice.count === 0 || ws.readyState !== 1) return;
-    sendError(ws, code, NOTICES[code](notice.count));
+    sendError(ws, code, NOTICES[code](notice.count), undefined, true);
   };
   const refuseLater = (ws: Socket, code: Notice) => {
     const notice = ((ws.data.notices ??= {})[code] ??= { at: -Infinity, count: 0 });
@@ -239,8 +262,10 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         const what = issue?.path.length
           ? `${issue.path.join('.')}: ${issue.message}`
           : 'expected {"type":"message","content":"…"} or {"type":"typing"}';
-        return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`);
+        const isMessage = (json as { type?: unknown } | null)?.type === 'message';
+        return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`, isMessage ? contentWords(issue) : undefined, isMessage);
       }
+      const isMessage = frame.data.type === 'message';
       try {
         if (frame.data.type === 'message') {
           await rooms.post(roomId, memberOf(ws), frame.data.content, ws.data.address);
@@ -253,7 +278,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         }
       } catch (err) {
         if (err instanceof RoomError) {
-          sendError(ws, err.code, err.message);
+          sendError(ws, err.code, err.message, undefined, isMessage);
           if (err.code === 'too_many_messages' && ++ws.data.strikes > config.MESSAGE_BURST) ws.close(CLOSE.tooMany, 'too many messages');
           if (err.code === 'not_found') ws.close(CLOSE.gone, 'room gone');
           return;
@@ -261,7 +286,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         if (err instanceof StorageBusyError) return refuseLater(ws, 'storage_busy');
         if (err instanceof StorageTimeoutError) return refuseLater(ws, 'storage_unavailable');
         log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.');
+        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.', undefined, isMessage);
       }
     },
 
