@@ -416,6 +416,7 @@
       });
       typists.clear();
       typing.textContent = '';
+      document.getElementById('notify-mentions')?.closest('label')?.remove();
       var form = document.getElementById('composer');
       if (form && form.tagName === 'FORM') {
         // The server's notice did not arrive (the socket was closed when it ended): say it here.
