@@ -6,7 +6,7 @@ import type { Member } from '../rooms/service.ts';
 import type { Room } from '../rooms/types.ts';
 import { Layout } from '../views/layout.tsx';
 import { Lobby } from '../views/lobby.tsx';
-import { GonePage, JoinPage, RoomPage } from '../views/room.tsx';
+import { ConfirmPage, GonePage, JoinPage, RoomPage } from '../views/room.tsx';
 import type { AppEnv } from './env.ts';
 import {
   clearMemberCookie,
@@ -230,7 +230,7 @@ export function roomRoutes() {
       await c.var.deps.rooms.present(id, member, json ? 'api' : 'page');
       const message = await c.var.deps.rooms.post(id, member, parsed.data.content, clientAddress(c));
       if (json) return c.json(messageJson(id, message), 201);
-      return c.redirect(`/rooms/${id}#composer`, 303);
+      return c.redirect(`/rooms/${id}#latest`, 303);
     } catch (err) {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
@@ -270,6 +270,32 @@ export function roomRoutes() {
     clearMemberCookie(c, id);
     return json ? c.body(null, 204) : c.redirect('/?ended=destroyed', 303);
   };
+  /** A confirm page for the owner (destroy, or leave which gives the room up), or null to go on to the room/404. */
+  const confirmPage = async (c: Ctx, kind: 'destroy' | 'leave') => {
+    const id = c.req.param('id')!;
+    const room = await findRoom(c, id);
+    if (!room) return gonePage(c);
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (!member || (kind === 'destroy' && !member.identity.owner)) return c.redirect(`/rooms/${id}`, 303);
+    const props =
+      kind === 'destroy'
+        ? { title: 'Destroy this room?', text: 'Destroy this room? Everything in it is gone.', button: 'Destroy room' }
+        : member.identity.owner
+          ? {
+              title: 'Leave this room?',
+              text: 'You own this room. If you leave, you give up ownership for good: nobody can destroy it any more.',
+              button: 'Leave',
+            }
+          : { title: 'Leave this room?', text: 'You can join again with the link while the room lasts.', button: 'Leave' };
+    return c.html(
+      <Layout title={props.title} account={accountOf(c)}>
+        <ConfirmPage room={room} action={`/rooms/${id}/${kind}`} {...props} />
+      </Layout>,
+    );
+  };
+  app.get('/rooms/:id/destroy', (c) => confirmPage(c, 'destroy'));
+  app.get('/rooms/:id/leave', (c) => confirmPage(c, 'leave'));
+
   app.delete('/rooms/:id', destroy);
   app.post('/rooms/:id/destroy', destroy);
 
@@ -277,6 +303,8 @@ export function roomRoutes() {
     const id = c.req.param('id');
     const json = wantsJson(c);
     const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    // An owner leaving from a page gives up the room for good: that is asked first (GET shows the question).
+    if (member?.identity.owner && !json && (await readBody(c))?.confirmed !== '1') return c.redirect(`/rooms/${id}/leave`, 303);
     if (member) await c.var.deps.rooms.leave(id, member);
     clearMemberCookie(c, id);
     if (json) return member ? c.body(null, 204) : roomError(c, new RoomError('unauthorized'));
