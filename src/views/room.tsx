@@ -61,14 +61,17 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
       </div>
       <div class="room-grid">
         <section class="chat" aria-label="Chat" {...wsAttrs}>
-          <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
-            {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
-            {messages.map((m) => (
-              <MessageItem m={m} mine={m.member_id === me.memberId} withDate={spansDays} />
-            ))}
-            {/* The place a reload (/rooms/{id}#latest) opens at, without JavaScript too. */}
-            <li id="latest" class="anchor" aria-hidden="true"></li>
-          </ol>
+          {/* Without JavaScript this box scrolls (bottom first, see style.css); with it, the list itself does. */}
+          <div class="scroller">
+            <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
+              {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
+              {messages.map((m) => (
+                <MessageItem m={m} mine={m.member_id === me.memberId} withDate={spansDays} />
+              ))}
+              {/* The place a reload (/rooms/{id}#latest) opens at, without JavaScript too. */}
+              <li id="latest" class="anchor" aria-hidden="true"></li>
+            </ol>
+          </div>
           <p id="typing" class="typing" aria-live="polite"></p>
           <p id="chat-error" class="chat-error" role="alert"></p>
           {error && (
