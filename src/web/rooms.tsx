@@ -333,7 +333,7 @@ export function roomRoutes() {
     if (!member || (kind === 'destroy' && !member.identity.owner)) return c.redirect(`/rooms/${id}`, 303);
     const props =
       kind === 'destroy'
-        ? { title: 'Destroy this room?', text: 'Destroy this room? Everything in it is gone.', button: 'Destroy room' }
+        ? { title: 'Destroy this room?', text: 'Everything in it is gone, for everyone.', button: 'Destroy room' }
         : member.identity.owner
           ? {
               title: 'Leave this room?',

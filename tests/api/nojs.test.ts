@@ -111,7 +111,7 @@ describe('the room page without JavaScript', () => {
     expect(html).toContain(`<noscript><a class="button danger" href="/rooms/${id}/destroy">Destroy room</a></noscript>`);
     const ask = await page(`/rooms/${id}/destroy`, cookie);
     expect(ask.status).toBe(200);
-    expect(ask.html).toContain('Destroy this room? Everything in it is gone.');
+    expect(ask.html).toContain('<h1>Destroy this room?</h1><p>Everything in it is gone, for everyone.</p>');
     expect(ask.html).toMatch(new RegExp(`<form method="post" action="/rooms/${id}/destroy"`));
     const guest = cookieOf((await form(`/rooms/${id}/join`, { username: 'Guest' })).res);
     expect((await page(`/rooms/${id}/destroy`, guest)).status).toBe(303);

@@ -142,7 +142,8 @@ describe.skipIf(!need('chromium'))('browser: phones, no JavaScript, long names',
           } else {
             await destroy.click();
             await alice.waitForURL(/\/destroy$/);
-            await alice.getByText('Destroy this room? Everything in it is gone.').waitFor();
+            await alice.getByRole('heading', { name: 'Destroy this room?' }).waitFor();
+            await alice.getByText('Everything in it is gone, for everyone.').waitFor();
             await noSideways(alice, 'confirm');
             await shot(alice, `confirm-destroy-${tag}`);
             await alice.getByRole('button', { name: 'Destroy room' }).click();
