@@ -86,6 +86,11 @@ describe.skipIf(!need('chromium'))('browser: phones, no JavaScript, long names',
           await bob.waitForSelector('#messages');
           if (js) await waitLive(bob);
 
+          if (js) {
+            // Only a join notice so far: "No messages yet" is gone already.
+            await alice.locator('#messages li.notice', { hasText: 'joined' }).waitFor();
+            expect(await alice.getByText('No messages yet').isVisible()).toBe(false);
+          }
           for (let i = 0; i < 12; i++) {
             await bob.getByLabel('Message').fill(i === 11 ? LONG_WORD : `message number ${i}`);
             await bob.getByRole('button', { name: 'Send' }).click();
