@@ -313,7 +313,7 @@ describe('GET /docs', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline scripts (CSP: script-src 'self')
     expect(html).not.toMatch(/https?:\/\//); // no CDN
 
-    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((a) => a !== '/');
     expect(assets).toEqual(expect.arrayContaining(['/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js', '/static/docs.js']));
     const types: Record<string, string> = { css: 'text/css', js: 'javascript', svg: 'image/svg+xml' };
     for (const asset of assets) {
@@ -326,6 +326,8 @@ describe('GET /docs', () => {
 
     const initialiser = await (await fetch(`${running.origin}/static/docs.js`)).text();
     expect(initialiser).toContain('/openapi.json');
+    expect(initialiser).toContain('prefers-color-scheme: dark'); // follows dark mode
+    expect(html).toContain('<a href="/">'); // a way back to the app
   });
 
   test('unknown docs assets 404; nothing outside the list is reachable', async () => {

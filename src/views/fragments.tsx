@@ -1,5 +1,6 @@
 // The pieces of a room page that also travel over the /live socket as HTML fragments.
 import { raw } from 'hono/html';
+import { find as findLinks } from 'linkifyjs';
 import type { RoomEvent } from '../realtime/events.ts';
 
 export type MessageView = {
@@ -11,28 +12,56 @@ export type MessageView = {
   verified: boolean;
 };
 
-const hhmm = (iso: string) => iso.slice(11, 16);
+/** A time as the page shows it without JavaScript ("14:05 UTC", or "2026-11-30 14:05 UTC"); app.js shows local time. */
+const hhmm = (iso: string, withDate = false) => `${withDate ? `${iso.slice(0, 10)} ` : ''}${iso.slice(11, 16)} UTC`;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Escapes text for HTML content and quoted attributes. */
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
 
+const MAYBE_LINK = /http|www\./i;
+const LINK_START = /^(?:https?:\/\/|www\.)/i;
+const LINK_ATTRS = 'rel="noopener noreferrer nofollow ugc" target="_blank"';
+
+/**
+ * A message's text as HTML: escaped, with its http(s) URLs (and www. names) as links. linkifyjs only finds them;
+ * every piece, the link text and the href too, goes through escapeHtml. Only text that could hold a link is scanned.
+ */
+export function linkifyHtml(text: string): string {
+  if (!MAYBE_LINK.test(text)) return escapeHtml(text);
+  let out = '';
+  let at = 0;
+  for (const link of findLinks(text, 'url')) {
+    if (!LINK_START.test(link.value)) continue;
+    let href: URL;
+    try {
+      href = new URL(link.href);
+    } catch {
+      continue;
+    }
+    if (href.protocol !== 'http:' && href.protocol !== 'https:') continue;
+    out += `${escapeHtml(text.slice(at, link.start))}<a href="${escapeHtml(href.href)}" ${LINK_ATTRS}>${escapeHtml(link.value)}</a>`;
+    at = link.end;
+  }
+  return out + escapeHtml(text.slice(at));
+}
+
 /**
  * One chat message as HTML. A template, not JSX: it is rendered for every message that goes out on
  * /live (once per room), where hono/jsx costs ten times as much. Every value is escaped.
  */
-export function messageHtml(m: MessageView, mine = false): string {
+export function messageHtml(m: MessageView, mine = false, withDate = false): string {
   const verified = m.verified ? '<span class="verified" title="Registered account" aria-label="verified">✓</span>' : '';
   return (
     `<li class="${mine ? 'msg mine' : 'msg'}" id="msg-${m.seq}" data-seq="${m.seq}" data-member="${escapeHtml(m.member_id)}">` +
     `<div class="msg-head"><span class="who">${escapeHtml(m.username)}</span>${verified}` +
-    `<time datetime="${escapeHtml(m.timestamp)}">${hhmm(m.timestamp)}</time></div>` +
-    `<p class="body" dir="auto">${escapeHtml(m.content)}</p></li>`
+    `<time datetime="${escapeHtml(m.timestamp)}">${hhmm(m.timestamp, withDate)}</time></div>` +
+    `<p class="body" dir="auto">${linkifyHtml(m.content)}</p></li>`
   );
 }
 
-export function MessageItem({ m, mine }: { m: MessageView; mine?: boolean }) {
-  return raw(messageHtml(m, mine));
+export function MessageItem({ m, mine, withDate }: { m: MessageView; mine?: boolean; withDate?: boolean }) {
+  return raw(messageHtml(m, mine, withDate));
 }
 
 export function Notice({ text, timestamp }: { text: string; timestamp: string }) {
@@ -53,11 +82,12 @@ export function MemberItems({ users }: { users: string[] }) {
   );
 }
 
-export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' }) {
+const kind = (k: 'room_expired' | 'room_destroyed') => (k === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.');
+
+export function EndedNotice({ kind: k }: { kind: 'room_expired' | 'room_destroyed' }) {
   return (
     <div id="composer" class="ended" role="status">
-      <strong>{kind === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.'}</strong> Every message is gone.{' '}
-      <a href="/">Start a new room</a>
+      <strong>{kind(k)}</strong> Every message is gone. <a href="/">Start a new room</a>
     </div>
   );
 }
@@ -91,9 +121,22 @@ export function renderLive(event: RoomEvent): string | null {
     case 'room_expired':
     case 'room_destroyed':
       return (
-        <hx-partial hx-target="#composer" hx-swap="outerHTML">
-          <EndedNotice kind={event.type} />
-        </hx-partial>
+        <>
+          <hx-partial hx-target="#composer" hx-swap="outerHTML">
+            <EndedNotice kind={event.type} />
+          </hx-partial>
+          {/* One clear state: the messages and the people are gone too, and the tab says so. */}
+          <hx-partial hx-target="#messages" hx-swap="innerHTML">
+            <li class="notice ended-notice">The room has ended. Nothing of it was kept.</li>
+          </hx-partial>
+          <hx-partial hx-target="#members" hx-swap="innerHTML"></hx-partial>
+          <hx-partial hx-target="#member-count" hx-swap="innerHTML">
+            0
+          </hx-partial>
+          <hx-partial hx-target="title" hx-swap="innerHTML">
+            Room ended · mayfly
+          </hx-partial>
+        </>
       ).toString();
   }
 }

@@ -67,6 +67,7 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
                 value={values.name ?? ''}
                 placeholder="Friday planning"
                 autocomplete="off"
+                autofocus={!joinError}
               />
             </div>
             <div class="field">
@@ -150,6 +151,7 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
                 {...(joinError ? { 'aria-invalid': 'true' as const } : {})}
                 placeholder="https://…/rooms/V1StGXR8_Z5jdHi6B-myT"
                 autocomplete="off"
+                autofocus={!!joinError}
               />
             </div>
             <button type="submit">Join</button>

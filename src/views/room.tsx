@@ -1,4 +1,5 @@
 // Room pages: the chat itself, the join form, and the page for a room that is gone.
+import { renderSVG } from 'uqr';
 import type { Room } from '../rooms/types.ts';
 import { ErrorList } from './layout.tsx';
 import { MemberItems, MessageItem, type MessageView } from './fragments.tsx';
@@ -10,10 +11,20 @@ export type RoomPageProps = {
   messages: MessageView[];
   users: string[];
   error?: string | null;
+  /** The text of a refused message, back in the composer. */
+  draft?: string | null;
 };
 
-export function RoomPage({ room, link, me, messages, users, error }: RoomPageProps) {
+/** The room link as a QR code: an SVG in a data: URL (the page's CSP allows data: images, not inline styles). */
+export function qrDataUrl(link: string): string {
+  return `data:image/svg+xml;base64,${Buffer.from(renderSVG(link, { border: 2 })).toString('base64')}`;
+}
+
+export function RoomPage({ room, link, me, messages, users, error, draft }: RoomPageProps) {
   const lastSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
+  // A room can last a day: when its messages are not all from today (UTC), times show their date too.
+  const today = new Date().toISOString().slice(0, 10);
+  const spansDays = messages.some((m) => m.timestamp.slice(0, 10) !== today);
   const wsAttrs = { 'hx-ws:connect': `/rooms/${room.id}/live?since=${lastSeq}` };
   return (
     <main class="room" id="room" data-room={room.id} data-me={me.memberId}>
@@ -39,19 +50,28 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
             Room link
           </label>
           <input id="room-link" class="link-box" readonly value={link} />
-          <button type="button" id="copy-link" data-link={link}>
+          <button type="button" id="copy-link" class="copy-link" data-link={link}>
             Copy link
           </button>
+          <details class="qr">
+            <summary>Show QR code</summary>
+            <img class="qr-code" width="180" height="180" alt="QR code of the room link" src={qrDataUrl(link)} />
+          </details>
         </div>
       </div>
       <div class="room-grid">
         <section class="chat" aria-label="Chat" {...wsAttrs}>
-          <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
-            {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
-            {messages.map((m) => (
-              <MessageItem m={m} mine={m.member_id === me.memberId} />
-            ))}
-          </ol>
+          {/* Without JavaScript this box scrolls (bottom first, see style.css); with it, the list itself does. */}
+          <div class="scroller">
+            <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
+              {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
+              {messages.map((m) => (
+                <MessageItem m={m} mine={m.member_id === me.memberId} withDate={spansDays} />
+              ))}
+              {/* The place a reload (/rooms/{id}#latest) opens at, without JavaScript too. */}
+              <li id="latest" class="anchor" aria-hidden="true"></li>
+            </ol>
+          </div>
           <p id="typing" class="typing" aria-live="polite"></p>
           <p id="chat-error" class="chat-error" role="alert"></p>
           {error && (
@@ -72,7 +92,11 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
               required
               placeholder="Write a message…"
               autocomplete="off"
-            ></textarea>
+              enterkeyhint="send"
+              autofocus
+            >
+              {draft ?? ''}
+            </textarea>
             <button type="submit" class="primary">
               Send
             </button>
@@ -90,15 +114,30 @@ export function RoomPage({ room, link, me, messages, users, error }: RoomPagePro
             Up to {room.maxUsers} people{room.passwordHash ? ' · password protected' : ''}
             {room.idleSeconds ? ` · vanishes after ${formatDuration(room.idleSeconds * 1000)} empty` : ''}
           </p>
-          <form method="post" action={`/rooms/${room.id}/leave`}>
-            <button type="submit">Leave</button>
-          </form>
-          {me.owner && (
-            <form method="post" action={`/rooms/${room.id}/destroy`} id="destroy-form">
-              <button type="submit" class="danger">
-                Destroy room
-              </button>
+          {me.owner ? (
+            // Leaving gives the room up for good: the owner is asked first, on a page of its own.
+            <a class="button" href={`/rooms/${room.id}/leave`}>
+              Leave
+            </a>
+          ) : (
+            <form method="post" action={`/rooms/${room.id}/leave`}>
+              <button type="submit">Leave</button>
             </form>
+          )}
+          {me.owner && (
+            <>
+              {/* With JavaScript the form asks with confirm(); without, the link opens a page that asks. */}
+              <form method="post" action={`/rooms/${room.id}/destroy`} id="destroy-form" class="js-only">
+                <button type="submit" class="danger">
+                  Destroy room
+                </button>
+              </form>
+              <noscript>
+                <a class="button danger" href={`/rooms/${room.id}/destroy`}>
+                  Destroy room
+                </a>
+              </noscript>
+            </>
           )}
         </aside>
       </div>
@@ -159,6 +198,40 @@ export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
           <button type="submit" class="primary">
             Join
           </button>
+        </form>
+      </section>
+    </main>
+  );
+}
+
+/** Asks before something that cannot be undone; works without JavaScript (a plain POST form and a way back). */
+export function ConfirmPage({
+  room,
+  title,
+  text,
+  action,
+  button,
+}: {
+  room: Room;
+  title: string;
+  text: string;
+  action: string;
+  button: string;
+}) {
+  return (
+    <main class="narrow">
+      <section class="card confirm">
+        <h1>{title}</h1>
+        <p>{text}</p>
+        <p class="muted">Room: {room.name}</p>
+        <form method="post" action={action} class="confirm-actions">
+          <input type="hidden" name="confirmed" value="1" />
+          <button type="submit" class="danger" autofocus>
+            {button}
+          </button>
+          <a class="button" href={`/rooms/${room.id}#latest`}>
+            Cancel
+          </a>
         </form>
       </section>
     </main>

@@ -585,7 +585,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         tags: ['rooms'],
         operationId: 'joinRoom',
         summary: 'Join a room',
-        description: `Takes a seat in the room under a name. ${NEGOTIATION} The browser gets the \`${MEMBER_COOKIE}\` cookie.`,
+        description: `Takes a seat in the room under a name. ${NEGOTIATION} The browser gets the \`${MEMBER_COOKIE}\` cookie. A refused browser form post answers \`303\` back to the room page, which shows the refusal once, with its status (a short-lived \`mayfly_flash\` cookie scoped to the room): the HTML pages below are what that page shows.`,
         requestBody: body('Join', 'Your name, and the password for a password-protected room.'),
         responses: {
           '200': { description: 'Joined.', content: jsonContent('JoinResponse', ex.join) },
@@ -630,12 +630,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         tags: ['messages'],
         operationId: 'postMessage',
         summary: 'Send a message',
-        description: `Members only. Every connected client receives it as a \`message\` event. ${NEGOTIATION} Sending works with JavaScript disabled.`,
+        description: `Members only. Every connected client receives it as a \`message\` event. ${NEGOTIATION} Sending works with JavaScript disabled. A refused browser form post answers \`303\` back to the room page, which shows the refusal once, with its status (a short-lived \`mayfly_flash\` cookie scoped to the room): the HTML pages below are what that page shows. The text of a refused message comes back in the composer.`,
         security: MEMBER,
         requestBody: body('PostMessage', 'The message.'),
         responses: {
           '201': { description: 'Sent.', content: jsonContent('Message', ex.message) },
-          '303': SEE_OTHER('the room (`#composer`)'),
+          '303': SEE_OTHER('the room (`#latest`: the newest message)'),
           '400': F.badBody(),
           '401': failure(401, 'Not a member of the room.', { codes: ['unauthorized'], html: true }),
           '403': F.csrf,
@@ -655,6 +655,20 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     },
     '/rooms/{id}/destroy': {
       parameters: [roomIdParam],
+      get: {
+        tags: ['pages'],
+        operationId: 'confirmDestroyPage',
+        summary: 'Asks the owner before destroying (page)',
+        description:
+          'Where the room page’s Destroy leads without JavaScript: “Destroy this room? Everything in it is gone.” and a form to confirm.',
+        security: MEMBER,
+        responses: {
+          '200': { description: 'The question, with the form.', content: HTML },
+          '303': SEE_OTHER('`/rooms/{id}` (not the owner, or not a member)'),
+          '404': F.gone(),
+          '503': F.pageUnavailable,
+        },
+      },
       post: {
         tags: ['rooms'],
         operationId: 'destroyRoomForm',
@@ -676,13 +690,27 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     },
     '/rooms/{id}/leave': {
       parameters: [roomIdParam],
+      get: {
+        tags: ['pages'],
+        operationId: 'confirmLeavePage',
+        summary: 'Asks before leaving (page)',
+        description: 'The owner’s Leave leads here: leaving gives up the ownership of the room for good, so it is asked first.',
+        security: MEMBER,
+        responses: {
+          '200': { description: 'The question, with the form.', content: HTML },
+          '303': SEE_OTHER('`/rooms/{id}` (not a member)'),
+          '404': F.gone(),
+          '503': F.pageUnavailable,
+        },
+      },
       post: {
         tags: ['rooms'],
         operationId: 'leaveRoom',
         summary: 'Leave a room',
         description:
           'Gives up your seat and your token; the others get `user_left`. Every socket of yours, `/ws` and `/live`, on every instance, is closed ' +
-          'with `4401` (reason `left the room`), and frames still arriving on them are not posted. The cookie is cleared.',
+          'with `4401` (reason `left the room`), and frames still arriving on them are not posted. The cookie is cleared. ' +
+          'An owner’s form post without `confirmed=1` is sent (303) to `GET /rooms/{id}/leave`, which asks first.',
         security: MEMBER,
         responses: {
           '204': { description: 'Left (JSON request).' },
@@ -1077,9 +1105,12 @@ const DOCS_HTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>mayfly API</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
+<meta name="color-scheme" content="light dark">
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="stylesheet" href="/static/docs.css">
 </head>
 <body>
+<header class="docs-head"><a href="/">← Back to mayfly</a></header>
 <div id="swagger-ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
 <script src="/static/docs.js"></script>

@@ -1,12 +1,13 @@
 // Room routes for browsers and API clients on the same URLs: pages and 303s, or JSON, by negotiation.
 import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RoomError } from '../rooms/errors.ts';
 import { createRoomSchema, fieldErrors, HistoryQuery, JoinSchema, PostMessageSchema } from '../rooms/schema.ts';
 import type { Member } from '../rooms/service.ts';
 import type { Room } from '../rooms/types.ts';
 import { Layout } from '../views/layout.tsx';
 import { Lobby } from '../views/lobby.tsx';
-import { GonePage, JoinPage, RoomPage } from '../views/room.tsx';
+import { ConfirmPage, GonePage, JoinPage, RoomPage } from '../views/room.tsx';
 import type { AppEnv } from './env.ts';
 import {
   clearMemberCookie,
@@ -67,7 +68,53 @@ function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, error
   );
 }
 
-async function roomPage(c: Ctx, room: Room, member: Member, error: string | null = null, status = 200) {
+/**
+ * A refused form post (join, send) answers 303 to the room page, which shows the refusal once: the address bar never
+ * holds a POST URL, and a reload shows the page again instead of re-posting or a 404. What the page needs (the status,
+ * the errors, the name, the text of a refused message) rides in a short-lived cookie scoped to the room.
+ */
+const FLASH_COOKIE = 'mayfly_flash';
+const FLASH_MAX_BYTES = 3800;
+const FLASH_STATUSES = new Set([400, 401, 403, 409, 413, 429, 503]);
+type Flash = { status: number; errors?: Record<string, string>; values?: Record<string, string>; draft?: string };
+
+function flashRedirect(c: Ctx, id: string, flash: Flash, hash = '') {
+  const encode = (f: Flash) => Buffer.from(JSON.stringify(f)).toString('base64url');
+  let value = encode(flash);
+  // A long message in many-byte characters may not fit in a cookie: then only its text is dropped.
+  if (value.length > FLASH_MAX_BYTES) value = encode({ ...flash, draft: undefined });
+  setCookie(c, FLASH_COOKIE, value, {
+    path: `/rooms/${id}`,
+    httpOnly: true,
+    sameSite: 'Lax',
+    secure: siteOrigin(c).startsWith('https:'),
+    maxAge: 60,
+  });
+  return c.redirect(`/rooms/${id}${hash}`, 303);
+}
+
+const strings = (v: unknown): Record<string, string> | undefined =>
+  v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).filter(([, x]) => typeof x === 'string')) : undefined;
+
+/** The flash for this room page, once (the cookie is cleared); anything malformed is ignored. */
+function takeFlash(c: Ctx, id: string): Flash | null {
+  const value = getCookie(c, FLASH_COOKIE);
+  if (!value) return null;
+  deleteCookie(c, FLASH_COOKIE, { path: `/rooms/${id}` });
+  try {
+    const f = JSON.parse(Buffer.from(value, 'base64url').toString());
+    return {
+      status: FLASH_STATUSES.has(f.status) ? f.status : 200,
+      errors: strings(f.errors),
+      values: strings(f.values),
+      draft: typeof f.draft === 'string' ? f.draft.slice(0, 2000) : undefined,
+    };
+  } catch {
+    return null;
+  }
+}
+
+async function roomPage(c: Ctx, room: Room, member: Member, error: string | null = null, status = 200, draft: string | null = null) {
   const { rooms } = c.var.deps;
   const [messages, users] = await Promise.all([rooms.history(room.id, {}), rooms.users(room.id)]);
   const origin = siteOrigin(c);
@@ -80,6 +127,7 @@ async function roomPage(c: Ctx, room: Room, member: Member, error: string | null
         messages={messages.map((m) => messageJson(room.id, m))}
         users={users}
         error={error}
+        draft={draft}
       />
     </Layout>,
     status as 200,
@@ -158,7 +206,8 @@ export function roomRoutes() {
       const showAll = !room.passwordHash || member !== null;
       return c.json(roomJson(room, siteOrigin(c), showAll ? await c.var.deps.rooms.users(id) : null));
     }
-    if (!member) return joinPage(c, room);
+    const flash = takeFlash(c, id);
+    if (!member) return joinPage(c, room, flash?.values ?? {}, flash?.errors ?? null, flash?.status ?? 200);
     try {
       await c.var.deps.rooms.present(id, member, 'page');
     } catch (err) {
@@ -173,7 +222,7 @@ export function roomRoutes() {
             : 'Join the room.';
       return joinPage(c, room, { username: member.identity.username }, { form: why }, err.code === 'unauthorized' ? 200 : 409);
     }
-    return roomPage(c, room, member);
+    return roomPage(c, room, member, flash?.errors?.form ?? null, flash?.status ?? 200, flash?.draft ?? null);
   });
 
   app.post('/rooms/:id/join', async (c) => {
@@ -186,7 +235,8 @@ export function roomRoutes() {
     const values = stringValues(body);
     delete values.password;
     const parsed = JoinSchema.safeParse(body);
-    if (!parsed.success) return json ? validationError(c, parsed.error) : joinPage(c, room, values, fieldErrors(parsed.error), 400);
+    if (!parsed.success)
+      return json ? validationError(c, parsed.error) : flashRedirect(c, id, { status: 400, values, errors: fieldErrors(parsed.error) });
     try {
       // Signed in (session cookie, or an account token as Bearer): the name is verified.
       const verifiedAs = (await currentAccount(c)) ?? undefined;
@@ -207,7 +257,7 @@ export function roomRoutes() {
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
       setRetryAfter(c, err);
-      return joinPage(c, room, values, { form: err.message }, err.status);
+      return flashRedirect(c, id, { status: err.status, values, errors: { form: err.message } });
     }
   });
 
@@ -218,25 +268,29 @@ export function roomRoutes() {
     if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
     const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
     if (!member)
-      return json ? roomError(c, new RoomError('unauthorized')) : joinPage(c, room, {}, { form: 'Join the room to send messages.' }, 401);
+      return json
+        ? roomError(c, new RoomError('unauthorized'))
+        : flashRedirect(c, id, { status: 401, errors: { form: 'Join the room to send messages.' } });
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     const parsed = PostMessageSchema.safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
-      return roomPage(c, room, member, `Message: ${fieldErrors(parsed.error).content ?? 'invalid'}`, 400);
+      const draft = typeof body.content === 'string' ? body.content : undefined;
+      const error = `Message: ${fieldErrors(parsed.error).content ?? 'invalid'}`;
+      return flashRedirect(c, id, { status: 400, errors: { form: error }, draft }, '#composer');
     }
     try {
       await c.var.deps.rooms.present(id, member, json ? 'api' : 'page');
       const message = await c.var.deps.rooms.post(id, member, parsed.data.content, clientAddress(c));
       if (json) return c.json(messageJson(id, message), 201);
-      return c.redirect(`/rooms/${id}#composer`, 303);
+      return c.redirect(`/rooms/${id}#latest`, 303);
     } catch (err) {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
       setRetryAfter(c, err);
-      return roomPage(c, room, member, err.message, err.status);
+      return flashRedirect(c, id, { status: err.status, errors: { form: err.message }, draft: parsed.data.content }, '#composer');
     }
   });
 
@@ -270,6 +324,32 @@ export function roomRoutes() {
     clearMemberCookie(c, id);
     return json ? c.body(null, 204) : c.redirect('/?ended=destroyed', 303);
   };
+  /** A confirm page for the owner (destroy, or leave which gives the room up), or null to go on to the room/404. */
+  const confirmPage = async (c: Ctx, kind: 'destroy' | 'leave') => {
+    const id = c.req.param('id')!;
+    const room = await findRoom(c, id);
+    if (!room) return gonePage(c);
+    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    if (!member || (kind === 'destroy' && !member.identity.owner)) return c.redirect(`/rooms/${id}`, 303);
+    const props =
+      kind === 'destroy'
+        ? { title: 'Destroy this room?', text: 'Everything in it is gone, for everyone.', button: 'Destroy room' }
+        : member.identity.owner
+          ? {
+              title: 'Leave this room?',
+              text: 'You own this room. If you leave, you give up ownership for good: nobody can destroy it any more.',
+              button: 'Leave',
+            }
+          : { title: 'Leave this room?', text: 'You can join again with the link while the room lasts.', button: 'Leave' };
+    return c.html(
+      <Layout title={props.title} account={accountOf(c)}>
+        <ConfirmPage room={room} action={`/rooms/${id}/${kind}`} {...props} />
+      </Layout>,
+    );
+  };
+  app.get('/rooms/:id/destroy', (c) => confirmPage(c, 'destroy'));
+  app.get('/rooms/:id/leave', (c) => confirmPage(c, 'leave'));
+
   app.delete('/rooms/:id', destroy);
   app.post('/rooms/:id/destroy', destroy);
 
@@ -277,6 +357,8 @@ export function roomRoutes() {
     const id = c.req.param('id');
     const json = wantsJson(c);
     const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    // An owner leaving from a page gives up the room for good: that is asked first (GET shows the question).
+    if (member?.identity.owner && !json && (await readBody(c))?.confirmed !== '1') return c.redirect(`/rooms/${id}/leave`, 303);
     if (member) await c.var.deps.rooms.leave(id, member);
     clearMemberCookie(c, id);
     if (json) return member ? c.body(null, 204) : roomError(c, new RoomError('unauthorized'));

@@ -49,6 +49,18 @@ function memberCookie(res: Response): { pair: string; raw: string } {
   return { pair: raw!.split(';')[0]!, raw: raw! };
 }
 
+/** A refused form post: 303 back to the room page, which then shows the refusal once (a flash cookie). */
+async function refused(path: string, fields: Record<string, string>, cookie?: string) {
+  const post = await form(path, fields, cookie ? { cookie } : {});
+  expect(post.status).toBe(303);
+  const flash = post.res.headers.getSetCookie().find((c) => c.startsWith('mayfly_flash='));
+  expect(flash).toBeDefined();
+  const pairs = [cookie, flash!.split(';')[0]].filter(Boolean).join('; ');
+  const shown = await page(post.res.headers.get('location')!.replace(/#.*/, ''), pairs);
+  const again = await page(post.res.headers.get('location')!.replace(/#.*/, ''), cookie); // a reload: the page, no error
+  return { post, ...shown, again };
+}
+
 async function createByForm(fields: Record<string, string> = {}) {
   const { res, status } = await form('/rooms', {
     name: 'Form room',
@@ -146,9 +158,13 @@ describe('join by form', () => {
     const { id } = await createByForm({ password: 'letmein' });
     const locked = await page(`/rooms/${id}`);
     expect(locked.html).not.toContain('Form room'); // the name stays hidden behind the password
-    const { res, status, html } = await form(`/rooms/${id}/join`, { username: 'Gus', password: 'wrong-guess-xyz' });
+    const { post, res, status, html, again } = await refused(`/rooms/${id}/join`, { username: 'Gus', password: 'wrong-guess-xyz' });
+    expect(post.res.headers.get('location')).toBe(`/rooms/${id}`);
     expect(status).toBe(401);
+    expect(again.status).toBe(200);
+    expect(again.html).not.toContain('Wrong password');
     expect(res.headers.get('content-type')).toContain('text/html');
+    expect(post.res.headers.getSetCookie().join(';')).not.toContain('wrong-guess-xyz');
     expect(html).toContain('Wrong password');
     expect(html).toContain('value="Gus"');
     expect(html).not.toContain('wrong-guess-xyz');
@@ -158,11 +174,11 @@ describe('join by form', () => {
 
   test('name taken → 409 page; room full → 409 page; gone → 404 page', async () => {
     const { id } = await createByForm({ max_users: '2' });
-    const taken = await form(`/rooms/${id}/join`, { username: 'fiona' });
+    const taken = await refused(`/rooms/${id}/join`, { username: 'fiona' });
     expect(taken.status).toBe(409);
     expect(taken.html).toContain('already taken');
     expect((await form(`/rooms/${id}/join`, { username: 'Second' })).status).toBe(303);
-    const full = await form(`/rooms/${id}/join`, { username: 'Third' });
+    const full = await refused(`/rooms/${id}/join`, { username: 'Third' });
     expect(full.status).toBe(409);
     expect(full.html).toContain('full');
     const gone = await form(`/rooms/AAAAAAAAAAAAAAAAAAAAA/join`, { username: 'x' });
@@ -185,12 +201,14 @@ describe('messages, leave and destroy by form', () => {
       expect(m.username).toBe('Fiona');
       const room = await page(`/rooms/${id}`, cookie.pair);
       expect(room.html).toContain('no &lt;js&gt; needed');
-      // blank content → 400 page with the error
-      const blank = await form(`/rooms/${id}/messages`, { content: '  ' }, { cookie: cookie.pair });
+      // blank content → 303 back, then the room page (400) with the error and the text in the composer
+      const blank = await refused(`/rooms/${id}/messages`, { content: '  ' }, cookie.pair);
       expect(blank.status).toBe(400);
       expect(blank.html).toContain('Message');
-      // without the cookie → 401 page
-      expect((await form(`/rooms/${id}/messages`, { content: 'hi' })).status).toBe(401);
+      expect(blank.html).toMatch(/<textarea[^>]*> {2}<\/textarea>/);
+      expect(blank.again.status).toBe(200);
+      // without the cookie → 303 back, then the join page (401)
+      expect((await refused(`/rooms/${id}/messages`, { content: 'hi' })).status).toBe(401);
     } finally {
       sock.close();
     }
