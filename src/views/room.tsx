@@ -27,7 +27,7 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
   const spansDays = messages.some((m) => m.timestamp.slice(0, 10) !== today);
   const wsAttrs = { 'hx-ws:connect': `/rooms/${room.id}/live?since=${lastSeq}` };
   return (
-    <main class="room" id="room" data-room={room.id} data-me={me.memberId}>
+    <main class="room" id="room" data-room={room.id} data-me={me.memberId} data-my-name={me.username}>
       <div class="room-head">
         <div>
           <h1>{room.name}</h1>
