@@ -16,8 +16,11 @@
     root.querySelectorAll('time[datetime]:not([data-local])').forEach((t) => {
       if (t.id === 'countdown') return;
       var d = new Date(t.getAttribute('datetime'));
-      if (!Number.isNaN(d)) {
-        t.textContent = pad(d.getHours()) + ':' + pad(d.getMinutes());
+      if (!Number.isNaN(d.getTime())) {
+        var hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
+        // A room can span days: a time from another day than today says which day.
+        var today = new Date().toDateString() === d.toDateString();
+        t.textContent = today ? hm : d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' }) + ' ' + hm;
         t.title = d.toLocaleString();
       }
       t.setAttribute('data-local', '');
@@ -432,6 +435,20 @@
         box.append(strong, ' Every message is gone. ', link);
         form.replaceWith(box);
       }
+      // One clear ended state, as the server's notice makes it (whether or not it arrived): no
+      // messages, nobody here, and the tab says so (the unread count no longer puts the name back).
+      if (!messages.querySelector('.ended-notice')) {
+        var gone = document.createElement('li');
+        gone.className = 'notice ended-notice';
+        gone.textContent = 'The room has ended. Nothing of it was kept.';
+        messages.replaceChildren(gone);
+      }
+      document.getElementById('members')?.replaceChildren();
+      var count = document.getElementById('member-count');
+      if (count) count.textContent = '0';
+      baseTitle = 'Room ended · mayfly';
+      unread = 0;
+      document.title = baseTitle;
     }
     var RECONNECTS = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
     document.addEventListener('htmx:ws:close', (e) => {
