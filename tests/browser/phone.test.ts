@@ -132,6 +132,7 @@ describe.skipIf(!need('chromium'))('browser: phones, no JavaScript, long names',
           await shot(alice, `room-owner-${tag}`);
           await alice.getByText('Show QR code').click();
           expect(await alice.getByRole('img', { name: 'QR code of the room link' }).isVisible()).toBe(true);
+          await noSideways(alice, 'room with the QR code open');
           await shot(alice, `room-qr-${tag}`);
 
           if (js) {
