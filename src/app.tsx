@@ -17,7 +17,7 @@ import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
 import { healthRoutes } from './web/health.ts';
-import { isOwnOrigin, jsonError, wantsJson } from './web/http.ts';
+import { jsonError, siteOrigin, wantsJson } from './web/http.ts';
 import { metricsRoutes } from './web/metrics.ts';
 import { openapiRoutes } from './web/openapi.ts';
 import { roomRoutes } from './web/rooms.tsx';
@@ -69,7 +69,7 @@ export function createApp(deps: Deps) {
 
   // Browser form posts must come from this site. Requests carrying an Authorization header are
   // exempt: a browser cannot attach one cross-site without a CORS preflight, which we never allow.
-  const sameSite = csrf({ origin: (origin, c) => isOwnOrigin(c as never, origin) });
+  const sameSite = csrf({ origin: (origin, c) => origin === siteOrigin(c as never) });
   app.use((c, next) => (c.req.header('authorization') ? next() : sameSite(c, next)));
 
   app.use(

@@ -74,7 +74,11 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     isReservedName: (name): Promise<boolean> => accounts.isReserved(name),
     accepted: () => metrics.messagesAccepted.inc(),
   });
-  metrics.watch({ roomsOpen: () => rooms.roomCount(), sockets: () => hub.socketCounts(), membersConnected: () => hub.memberCount() });
+  metrics.watch({
+    roomsOpen: () => rooms.trackedRoomCount(),
+    sockets: () => hub.socketCounts(),
+    membersConnected: () => hub.memberCount(),
+  });
   const accounts: AccountService = new AccountService(
     new AccountStore(withStorageErrors(storage), withStorageErrors(claimKey)),
     limits,

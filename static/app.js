@@ -203,7 +203,7 @@
     }).observe(typing, { childList: true });
 
     // Mentions: "@name" (any case) in someone else's message.
-    var myName = room.getAttribute('data-my-name') || room.querySelector('.room-meta strong')?.textContent || '';
+    var myName = room.getAttribute('data-my-name') || '';
     var mentionRe = myName
       ? new RegExp('(^|[^\\p{L}\\p{N}_])@' + myName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '(?![\\p{L}\\p{N}_])', 'iu')
       : null;

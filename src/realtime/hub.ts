@@ -155,14 +155,13 @@ export class Hub {
   /** Members with a socket here (each counted once, however many sockets they have). */
   memberCount(): number {
     let n = 0;
-    for (const r of this.rooms.values()) n += new Set([...r.all].map((s) => s.data.tokenHash)).size;
+    for (const tokens of this.connectedTokens().values()) n += tokens.length;
     return n;
   }
 
   socketCount(): number {
-    let n = 0;
-    for (const r of this.rooms.values()) n += r.all.size;
-    return n;
+    const { live, ws } = this.socketCounts();
+    return live + ws;
   }
 
   /**

@@ -111,19 +111,9 @@ class HotLimit {
     this.pending.clear();
     if (this.blockedUntil.size > 10_000) for (const [k, t] of this.blockedUntil) if (t <= now) this.blockedUntil.delete(k);
   }
-
-  async get(key: string) {
-    return this.shared.get(key);
-  }
-
-  async delete(key: string) {
-    this.blockedUntil.delete(key);
-    await Promise.all([this.local.delete(key), this.shared.delete(key)]);
-  }
 }
 
 export class Limits {
-  readonly shared: boolean;
   private limiters: Record<LimitName, Limiter>;
   private hot: Partial<Record<LimitName, HotLimit>> = {};
   private exemptable: Record<LimitName, boolean>;
@@ -132,7 +122,6 @@ export class Limits {
   /** redis: keep the counters there (shared by every instance); otherwise in this process. */
   constructor(config: Config, opts: { redis?: Redis; prefix?: string } = {}) {
     const specs = limitSpecs(config);
-    this.shared = !!opts.redis;
     this.exempt = new Set(config.RATE_LIMIT_EXEMPT);
     this.limiters = {} as Record<LimitName, Limiter>;
     this.exemptable = {} as Record<LimitName, boolean>;
@@ -169,8 +158,7 @@ export class Limits {
   }
 
   /** Refused when the key has used its points already; counts nothing (checked before costly work). */
-  async check(name: LimitName, key: string, address?: string): Promise<LimitResult> {
-    if (this.exemptable[name] && this.isExempt(address ?? key)) return OK;
+  async check(name: LimitName, key: string): Promise<LimitResult> {
     const limiter = this.limiters[name];
     try {
       const res = await limiter.get(key);
@@ -179,11 +167,6 @@ export class Limits {
     } catch (err) {
       throw storageError(err);
     }
-  }
-
-  /** Forgets a key's count (a member who left). */
-  async reset(name: LimitName, key: string): Promise<void> {
-    await (this.hot[name] ?? this.limiters[name]).delete(key).catch(() => {});
   }
 }
 

@@ -69,8 +69,8 @@ export function guestName(): string {
 
 export class RoomService {
   private timers: RoomTimers;
-  /** Bounds password hashes and checks running at once (shared with accounts). */
-  readonly passwordGate: PasswordGate;
+  /** Bounds password hashes and checks running at once (accounts use it through passwordWork). */
+  private passwordGate: PasswordGate;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
   constructor(private deps: ServiceDeps) {
@@ -93,11 +93,6 @@ export class RoomService {
     }
     const every = Math.max(1000, Math.min(5000, (this.deps.config.PRESENCE_GRACE_SECONDS * 1000) / 3));
     this.sweeper = setInterval(() => void this.sweep().catch((e) => this.warn('sweep failed', '', e)), every);
-  }
-
-  /** Rooms this instance keeps an expiry timer for. */
-  roomCount(): number {
-    return this.timers.roomIds().length;
   }
 
   stop(): void {
@@ -302,7 +297,6 @@ export class RoomService {
   private async release(roomId: string, member: Member, then?: () => Promise<void>): Promise<void> {
     const left = await this.deps.store.releaseSeat(roomId, member.tokenHash, true);
     if (then) await then();
-    await this.deps.limits.reset('message', member.identity.memberId);
     if (left) await this.publish(roomId, presenceEvent(roomId, 'user_left', left.username, left.users));
   }
 

@@ -82,12 +82,11 @@ export function MemberItems({ users }: { users: string[] }) {
   );
 }
 
-const kind = (k: 'room_expired' | 'room_destroyed') => (k === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.');
-
-export function EndedNotice({ kind: k }: { kind: 'room_expired' | 'room_destroyed' }) {
+export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' }) {
   return (
     <div id="composer" class="ended" role="status">
-      <strong>{kind(k)}</strong> Every message is gone. <a href="/">Start a new room</a>
+      <strong>{kind === 'room_expired' ? 'This room has expired.' : 'The owner destroyed this room.'}</strong> Every message is gone.{' '}
+      <a href="/">Start a new room</a>
     </div>
   );
 }

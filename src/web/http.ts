@@ -55,21 +55,10 @@ export async function readBody(c: Context): Promise<Record<string, unknown> | nu
   }
 }
 
-/** The site's origin: PUBLIC_URL when set, else what the request was addressed to. */
+/** The site's origin: PUBLIC_URL when set, else what the request was addressed to (behind a trusted proxy, the forwarded Host and port). */
 export function siteOrigin(c: Context<AppEnv>): string {
-  return c.var.deps.config.PUBLIC_URL ?? requestOrigin(c);
-}
-
-/**
- * Whether a browser's Origin is this site's: PUBLIC_URL when set (the one public origin), else the
- * origin the request was addressed to (behind a trusted balancer, its forwarded Host and port).
- */
-export function isOwnOrigin(c: Context<AppEnv>, origin: string): boolean {
-  return origin === siteOrigin(c);
-}
-
-/** The origin this request was addressed to: its Host (behind a trusted proxy, the forwarded one). */
-function requestOrigin(c: Context<AppEnv>): string {
+  const configured = c.var.deps.config.PUBLIC_URL;
+  if (configured) return configured;
   const url = new URL(c.req.url);
   const proto = c.var.deps.config.TRUST_PROXY
     ? (c.req.header('x-forwarded-proto') ?? url.protocol.replace(':', ''))

@@ -76,7 +76,7 @@ function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, error
 const FLASH_COOKIE = 'mayfly_flash';
 const FLASH_MAX_BYTES = 3800;
 const FLASH_STATUSES = new Set([400, 401, 403, 409, 413, 429, 503]);
-type Flash = { status: number; errors?: Record<string, string>; values?: Record<string, string>; draft?: string };
+type Flash = { status: number; retryAfterMs?: number; errors?: Record<string, string>; values?: Record<string, string>; draft?: string };
 
 function flashRedirect(c: Ctx, id: string, flash: Flash, hash = '') {
   const encode = (f: Flash) => Buffer.from(JSON.stringify(f)).toString('base64url');
@@ -105,6 +105,7 @@ function takeFlash(c: Ctx, id: string): Flash | null {
     const f = JSON.parse(Buffer.from(value, 'base64url').toString());
     return {
       status: FLASH_STATUSES.has(f.status) ? f.status : 200,
+      retryAfterMs: typeof f.retryAfterMs === 'number' ? f.retryAfterMs : undefined,
       errors: strings(f.errors),
       values: strings(f.values),
       draft: typeof f.draft === 'string' ? f.draft.slice(0, 2000) : undefined,
@@ -207,6 +208,7 @@ export function roomRoutes() {
       return c.json(roomJson(room, siteOrigin(c), showAll ? await c.var.deps.rooms.users(id) : null));
     }
     const flash = takeFlash(c, id);
+    if (flash) setRetryAfter(c, flash); // a refused form post's 429 or 503, shown here after the redirect
     if (!member) return joinPage(c, room, flash?.values ?? {}, flash?.errors ?? null, flash?.status ?? 200);
     try {
       await c.var.deps.rooms.present(id, member, 'page');
@@ -256,8 +258,7 @@ export function roomRoutes() {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
-      setRetryAfter(c, err);
-      return flashRedirect(c, id, { status: err.status, values, errors: { form: err.message } });
+      return flashRedirect(c, id, { status: err.status, retryAfterMs: err.retryAfterMs, values, errors: { form: err.message } });
     }
   });
 
@@ -289,8 +290,8 @@ export function roomRoutes() {
       if (!(err instanceof RoomError)) throw err;
       if (json) return roomError(c, err);
       if (err.code === 'not_found') return gonePage(c);
-      setRetryAfter(c, err);
-      return flashRedirect(c, id, { status: err.status, errors: { form: err.message }, draft: parsed.data.content }, '#composer');
+      const flash = { status: err.status, retryAfterMs: err.retryAfterMs, errors: { form: err.message }, draft: parsed.data.content };
+      return flashRedirect(c, id, flash, '#composer');
     }
   });
 
@@ -324,7 +325,7 @@ export function roomRoutes() {
     clearMemberCookie(c, id);
     return json ? c.body(null, 204) : c.redirect('/?ended=destroyed', 303);
   };
-  /** A confirm page for the owner (destroy, or leave which gives the room up), or null to go on to the room/404. */
+  /** A confirm page: destroy (owner only), or leave (for the owner, giving the room up); others go back to the room. */
   const confirmPage = async (c: Ctx, kind: 'destroy' | 'leave') => {
     const id = c.req.param('id')!;
     const room = await findRoom(c, id);

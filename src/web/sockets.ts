@@ -11,7 +11,7 @@ import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
 import type { AppEnv } from './env.ts';
-import { clientAddress, isOwnOrigin, memberToken } from './http.ts';
+import { clientAddress, memberToken, siteOrigin } from './http.ts';
 
 const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   not_found: CLOSE.notFound,
@@ -35,7 +35,7 @@ export function socketRoutes() {
         return c.json({ error: { code: 'upgrade_required', message: 'This URL is a WebSocket.' } }, 426);
       }
       const origin = c.req.header('origin');
-      if (origin && !isOwnOrigin(c, origin)) {
+      if (origin && origin !== siteOrigin(c)) {
         return c.json({ error: { code: 'forbidden_origin', message: 'WebSocket connections from other sites are refused.' } }, 403);
       }
       const data = await admit(c.var.deps, kind, c.req.param('id'), {

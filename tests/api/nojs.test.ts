@@ -144,3 +144,39 @@ describe('the room page without JavaScript', () => {
     expect(html).toContain('<hx-partial hx-target="title" hx-swap="innerHTML">Room ended · mayfly</hx-partial>');
   });
 });
+
+describe('a refused form post', () => {
+  test('a message refused for its rate comes back on the room page with Retry-After from the limit', async () => {
+    const t = await startTestServer({ MESSAGE_RATE: '2', MESSAGE_BURST: '2' });
+    try {
+      let id = '';
+      const post = (fields: Record<string, string>, cookie?: string): Promise<Response> =>
+        fetch(`${t.origin}${fields.content === undefined ? '/rooms' : `/rooms/${id}/messages`}`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'text/html',
+            origin: t.origin,
+            ...(cookie ? { cookie } : {}),
+          },
+          body: new URLSearchParams(fields).toString(),
+          redirect: 'manual',
+        });
+      const created = await post({ name: 'Fast', owner_name: 'Fiona' });
+      id = created.headers.get('location')!.split('/').pop()!;
+      const cookie = cookieOf(created);
+      for (const content of ['one', 'two']) expect((await post({ content }, cookie)).headers.get('location')).toEndWith('#latest');
+      const third = await post({ content: 'three' }, cookie);
+      const flash = third.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('mayfly_flash='))!
+        .split(';')[0]!;
+      const shown = await fetch(`${t.origin}/rooms/${id}`, { headers: { accept: 'text/html', cookie: `${cookie}; ${flash}` } });
+      expect(shown.status).toBe(429);
+      expect(Number(shown.headers.get('retry-after'))).toBe(1);
+      expect(await shown.text()).toContain('three');
+    } finally {
+      await t.stop();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // unread count, mentions, opt-in notifications, Enter on phones, the one-minute notice.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT, waitLive } from '../helpers/browser.ts';
+import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, waitLive, watchedPage } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -39,22 +39,7 @@ describe.skipIf(!need('chromium'))('browser: chat basics', () => {
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
-  const newPage = async (options: BrowserContextOptions = {}, init?: () => void) => {
-    const ctx = await browser.newContext(options);
-    contexts.push(ctx);
-    if (init) await ctx.addInitScript(init);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    return page;
-  };
+  const newPage = (context: BrowserContextOptions = {}, init?: () => void) => watchedPage(browser, contexts, problems, { context, init });
   const typingText = async (page: Page) => (await page.locator('#typing').textContent())?.trim() ?? '';
 
   beforeAll(async () => {

@@ -12,6 +12,7 @@ import {
   texts,
   WAIT,
   waitLive,
+  watchedPage,
 } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { startTestServer, type TestServer } from '../helpers/server.ts';
@@ -27,22 +28,7 @@ describe.skipIf(!need('chromium'))('browser: chatting', () => {
   const problems: string[] = [];
   /** Console errors a test expects (reset after each test). */
   let expectedConsole: RegExp | null = null;
-  const newPage = async () => {
-    const ctx = await browser.newContext();
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() !== 'error' || /WebSocket|Failed to load resource/.test(m.text())) return;
-      if (!expectedConsole?.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    page.on('dialog', (d) => {
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    return page;
-  };
+  const newPage = () => watchedPage(browser, contexts, problems, { expectConsole: () => expectedConsole });
 
   beforeAll(async () => {
     server = await startTestServer({ PRESENCE_GRACE_SECONDS: '3' });

@@ -1,8 +1,8 @@
 // Through the balancer in a real browser: scripts/cluster.sh (two instances on one Redis, behind the
 // Bun balancer or nginx); two people whose live sockets sit on different instances chat in one room.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT } from '../helpers/browser.ts';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT, watchedPage } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { freePort, waitFor } from '../helpers/server.ts';
 
@@ -36,17 +36,7 @@ describe.skipIf(!ready)('browser: chatting through the balancer', () => {
     proc = null;
   });
 
-  const newPage = async (width: number, height: number): Promise<Page> => {
-    const ctx = await browser.newContext({ viewport: { width, height } });
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
-    return page;
-  };
+  const newPage = (width: number, height: number) => watchedPage(browser, contexts, problems, { context: { viewport: { width, height } } });
 
   for (const [name, env] of balancers) {
     test(`${name}: two people on different instances chat; links and sockets use the balancer's origin`, async () => {

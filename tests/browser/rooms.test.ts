@@ -1,7 +1,7 @@
 // Browser end-to-end: password rooms, full rooms, expiry and destruction as a person sees them, and chat without JavaScript.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
-import { bodies, eventually, launchBrowser, setHidden, texts, WAIT, waitLive } from '../helpers/browser.ts';
+import { bodies, eventually, launchBrowser, setHidden, texts, WAIT, waitLive, watchedPage } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
 import { createRoom, startTestServer, type TestServer } from '../helpers/server.ts';
 
@@ -42,22 +42,8 @@ describe.skipIf(!need('chromium'))('browser: room access and lifecycle', () => {
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
   let acceptDialogs = false;
-  const newPage = async (options: Parameters<Browser['newContext']>[0] = {}) => {
-    const ctx = await browser.newContext(options);
-    contexts.push(ctx);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(WAIT);
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/WebSocket|Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
-    });
-    page.on('dialog', (d) => {
-      if (acceptDialogs && d.type() === 'confirm') return void d.accept();
-      problems.push(`dialog: ${d.message()}`);
-      void d.dismiss();
-    });
-    return page;
-  };
+  const newPage = (context: Parameters<Browser['newContext']>[0] = {}) =>
+    watchedPage(browser, contexts, problems, { context, acceptConfirm: () => acceptDialogs });
 
   beforeAll(async () => {
     server = await startTestServer({ PRESENCE_GRACE_SECONDS: '3' });

@@ -1,6 +1,6 @@
 // Test helper: Debian's Chromium driven by playwright-core (no browser download).
 import { expect } from 'bun:test';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM } from './requirements.ts';
 
 export async function launchBrowser(): Promise<Browser> {
@@ -21,6 +21,47 @@ export async function launchBrowser(): Promise<Browser> {
 
 /** How long a browser test waits for one thing to show. */
 export const WAIT = 5000;
+
+/** Console errors every page may log: a socket that drops, a 4xx page load. */
+const EXPECTED_CONSOLE = /WebSocket|Failed to load resource/;
+
+export type WatchOptions = {
+  context?: BrowserContextOptions;
+  /** A page script to run before the app's (test stand-ins for browser features). */
+  init?: () => void;
+  /** Console errors the current test expects besides the usual ones. */
+  expectConsole?: () => RegExp | null;
+  /** Whether confirm() dialogs are accepted (any other dialog is a problem). */
+  acceptConfirm?: () => boolean;
+};
+
+/**
+ * A page in a context of its own (kept in `contexts`, for the suite to close), whose script errors,
+ * unexpected console errors and dialogs are written to `problems`: a suite expects none.
+ */
+export async function watchedPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  problems: string[],
+  opts: WatchOptions = {},
+): Promise<Page> {
+  const ctx = await browser.newContext(opts.context);
+  contexts.push(ctx);
+  if (opts.init) await ctx.addInitScript(opts.init);
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(WAIT);
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    if (m.type() !== 'error' || EXPECTED_CONSOLE.test(m.text())) return;
+    if (!opts.expectConsole?.()?.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('dialog', (d) => {
+    if (d.type() === 'confirm' && opts.acceptConfirm?.()) return void d.accept();
+    problems.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return page;
+}
 
 /** Retries an assertion block until it passes or the time is up (then its last failure is thrown). */
 export async function eventually(check: () => unknown | Promise<unknown>, timeoutMs = WAIT): Promise<void> {
