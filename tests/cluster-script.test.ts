@@ -1,7 +1,8 @@
 // scripts/cluster.sh: redis-server + two instances + a WebSocket-aware balancer, used as a person would.
 import { afterEach, describe, expect, test } from 'bun:test';
 import { need } from './helpers/requirements.ts';
-import { createRoom, freePort, waitFor } from './helpers/server.ts';
+import { type Cluster, startCluster } from './helpers/cluster.ts';
+import { createRoom } from './helpers/server.ts';
 import { connect } from './helpers/ws.ts';
 
 const hasRedis = need('redis-server');
@@ -9,24 +10,16 @@ const balancers: Array<[string, Record<string, string>]> = [['bun balancer', { N
 if (hasRedis && need('nginx')) balancers.push(['nginx', {}]);
 
 describe.skipIf(!hasRedis)('scripts/cluster.sh', () => {
-  let proc: ReturnType<typeof Bun.spawn> | null = null;
+  let cluster: Cluster | null = null;
   afterEach(async () => {
-    proc?.kill('SIGTERM');
-    await proc?.exited;
-    proc = null;
+    await cluster?.stop();
+    cluster = null;
   });
 
   for (const [name, env] of balancers) {
     test(`two instances behind the ${name}: people on different instances chat in one room`, async () => {
-      const port = await freePort();
-      proc = Bun.spawn(['bash', 'scripts/cluster.sh', '2', String(port)], {
-        cwd: new URL('..', import.meta.url).pathname,
-        env: { ...process.env, ...env, REDIS_PORT: String(await freePort()), BUN: process.execPath, LOG_LEVEL: 'warn' },
-        stdout: 'ignore',
-        stderr: 'ignore',
-      });
-      const origin = `http://127.0.0.1:${port}`;
-      await waitFor(async () => (await fetch(`${origin}/readyz`).catch(() => null))?.status === 200, 20000, 'cluster up');
+      cluster = await startCluster(2, env);
+      const origin = cluster.origin;
       const room = await createRoom(origin, { name: 'lb', owner_name: 'o' });
       const a = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ann`);
       const b = await connect(`${origin.replace('http', 'ws')}/rooms/${room.room_id}/ws?username=ben`);

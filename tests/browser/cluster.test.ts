@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'bun:test
 import type { Browser, BrowserContext } from 'playwright-core';
 import { bodies, createInLobby, eventually, joinByLink, launchBrowser, send, WAIT, watchedPage } from '../helpers/browser.ts';
 import { need } from '../helpers/requirements.ts';
-import { freePort, waitFor } from '../helpers/server.ts';
+import { type Cluster, startCluster } from '../helpers/cluster.ts';
 
 const ready = need('chromium') && need('redis-server');
 const balancers: Array<[string, Record<string, string>]> = [['Bun balancer', { NO_NGINX: '1' }]];
@@ -19,7 +19,7 @@ async function liveSockets(instance: string): Promise<number> {
 
 describe.skipIf(!ready)('browser: chatting through the balancer', () => {
   let browser: Browser;
-  let proc: ReturnType<typeof Bun.spawn> | null = null;
+  let cluster: Cluster | null = null;
   const contexts: BrowserContext[] = [];
   const problems: string[] = [];
 
@@ -31,26 +31,16 @@ describe.skipIf(!ready)('browser: chatting through the balancer', () => {
   });
   afterEach(async () => {
     for (const ctx of contexts.splice(0)) await ctx.close();
-    proc?.kill('SIGTERM');
-    await proc?.exited;
-    proc = null;
+    await cluster?.stop();
+    cluster = null;
   });
 
   const newPage = (width: number, height: number) => watchedPage(browser, contexts, problems, { context: { viewport: { width, height } } });
 
   for (const [name, env] of balancers) {
     test(`${name}: two people on different instances chat; links and sockets use the balancer's origin`, async () => {
-      const port = await freePort();
-      proc = Bun.spawn(['bash', 'scripts/cluster.sh', '2', String(port)], {
-        cwd: new URL('../..', import.meta.url).pathname,
-        env: { ...process.env, ...env, REDIS_PORT: String(await freePort()), BUN: process.execPath, LOG_LEVEL: 'warn' },
-        stdout: 'ignore',
-        stderr: 'ignore',
-      });
-      const origin = `http://127.0.0.1:${port}`;
-      const instances = [`http://127.0.0.1:${port + 1}`, `http://127.0.0.1:${port + 2}`];
-      await waitFor(async () => (await fetch(`${origin}/readyz`).catch(() => null))?.status === 200, 20_000, 'cluster up');
-      for (const i of instances) await waitFor(async () => (await fetch(`${i}/readyz`).catch(() => null))?.status === 200, 20_000, i);
+      cluster = await startCluster(2, env);
+      const { origin, instances } = cluster;
 
       const ann = await newPage(1280, 800);
       const zoe = await newPage(390, 844);
