@@ -19,6 +19,7 @@ import type { AppEnv } from './web/env.ts';
 import { healthRoutes } from './web/health.ts';
 import { jsonError, siteOrigin, wantsJson } from './web/http.ts';
 import { metricsRoutes } from './web/metrics.ts';
+import { moderationRoutes } from './web/moderation.tsx';
 import { openapiRoutes } from './web/openapi.ts';
 import { roomRoutes } from './web/rooms.tsx';
 import { socketRoutes } from './web/sockets.ts';
@@ -94,6 +95,7 @@ export function createApp(deps: Deps) {
   });
   app.route('/', accountRoutes());
   app.route('/', roomRoutes());
+  app.route('/', moderationRoutes());
 
   /** An error as JSON for programs, or as a small page for browsers (which ask for text/html). */
   const failure = (c: Context<AppEnv>, status: number, code: string, title: string, message: string) => {

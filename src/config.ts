@@ -25,6 +25,8 @@ const ConfigSchema = z
     MESSAGE_BURST: int(20, 1, 10000),
     /** Seconds a seat is kept for a member whose socket dropped (tab hidden, network, crash). */
     PRESENCE_GRACE_SECONDS: int(30, 3, 3600),
+    /** Seconds a request to join (rooms that ask the owner) waits for an answer before it lapses. */
+    JOIN_REQUEST_SECONDS: int(300, 10, 86400),
     CREATE_RATE_PER_MINUTE: int(30, 1, 1_000_000),
     JOIN_RATE_PER_MINUTE: int(120, 1, 1_000_000),
     /** Wrong room passwords per room and client address, a minute. */

@@ -8,7 +8,49 @@ export type PresenceEvent = Base & { type: 'user_joined' | 'user_left'; username
 export type TypingEvent = Base & { type: 'typing'; username: string; member_id: string };
 export type EndEvent = Base & { type: 'room_expired' | 'room_destroyed' };
 
-export type RoomEvent = MessageEvent | PresenceEvent | TypingEvent | EndEvent;
+// The owner's controls, told to everyone in the room.
+/** A member was removed by the owner (their sockets close with 4403); users: who is here now. */
+export type KickEvent = Base & { type: 'user_kicked'; username: string; users: string[] };
+export type LockEvent = Base & { type: 'room_locked' | 'room_unlocked' };
+export type ApprovalEvent = Base & { type: 'approval_changed'; approve_joins: boolean };
+export type ExtendEvent = Base & { type: 'room_extended'; expires_at: string };
+/** reason: the owner handed the room over, or left it (to the member present longest). */
+export type OwnerEvent = Base & {
+  type: 'owner_changed';
+  username: string;
+  member_id: string;
+  previous: string | null;
+  reason: 'handed_over' | 'owner_left';
+};
+
+// Sent only to the owner's sockets.
+/** Someone asks to join (rooms that ask the owner); expires_at: when the request lapses unanswered. */
+export type JoinRequestEvent = Base & { type: 'join_request'; request_id: string; username: string; expires_at: string };
+/** A request was answered (by this or another of the owner's pages): it leaves the list. */
+export type JoinRequestClosedEvent = Base & {
+  type: 'join_request_closed';
+  request_id: string;
+  username: string;
+  status: 'approved' | 'denied';
+};
+
+export type OwnerOnlyEvent = JoinRequestEvent | JoinRequestClosedEvent;
+
+export type RoomEvent =
+  | MessageEvent
+  | PresenceEvent
+  | TypingEvent
+  | EndEvent
+  | KickEvent
+  | LockEvent
+  | ApprovalEvent
+  | ExtendEvent
+  | OwnerEvent
+  | OwnerOnlyEvent;
+
+/** Events that go to the owner's sockets only. */
+export const isOwnerOnly = (event: { type: string }): event is OwnerOnlyEvent =>
+  event.type === 'join_request' || event.type === 'join_request_closed';
 
 /**
  * Internal, between instances only (never sent to a client): a member's presence ended (they left,
@@ -82,6 +124,14 @@ export function typingEvent(roomId: string, username: string, memberId: string):
 
 export function endEvent(roomId: string, type: EndEvent['type']): EndEvent {
   return { type, room_id: roomId, timestamp: now() };
+}
+
+/** One of the owner's controls as an event (everything but `type` is the event's own fields). */
+export function ownerEvent<E extends KickEvent | LockEvent | ApprovalEvent | ExtendEvent | OwnerEvent | OwnerOnlyEvent>(
+  roomId: string,
+  event: Omit<E, 'room_id' | 'timestamp'>,
+): E {
+  return { ...event, room_id: roomId, timestamp: now() } as E;
 }
 
 export function memberRemovedEvent(roomId: string, memberId: string, reason: RemovalReason): MemberRemovedEvent {

@@ -3,7 +3,7 @@ import type { Server, ServerWebSocket } from 'bun';
 import type { Member } from '../rooms/service.ts';
 import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
-import type { BrokerEvent, MemberRemovedEvent, RoomEvent } from './events.ts';
+import { type BrokerEvent, isOwnerOnly, type MemberRemovedEvent, type OwnerEvent, type OwnerOnlyEvent, type RoomEvent } from './events.ts';
 
 export type SocketKind = 'live' | 'ws';
 
@@ -55,7 +55,10 @@ export const CLOSE = {
    * Any 4xxx code stops htmx's hx-ws from reconnecting (it retries only 1001, 1005, 1006, 1011–1014).
    */
   removed: 4401,
+  /** Removed by the owner (kicked), refused by the owner (a denied or pending request), or a barred name. */
   forbidden: 4403,
+  /** The room is locked: nobody new gets in. */
+  locked: 4423,
   notFound: 4404,
   full: 4409,
   gone: 4410,
@@ -172,6 +175,8 @@ export class Hub {
     const room = this.rooms.get(roomId);
     if (!room) return;
     if (event.type === 'member_removed') return this.removeMember(room, event); // internal: never rendered
+    if (event.type === 'owner_changed') this.ownerChanged(room, event);
+    if (isOwnerOnly(event)) return this.toOwner(room, event);
     const seq = event.type === 'message' ? event.seq : null;
     for (const kind of KINDS) {
       if (room[kind] === 0) continue;
@@ -188,11 +193,37 @@ export class Hub {
 
   /** Closes every socket of a member whose presence ended; frames still arriving on them are refused. */
   private removeMember(room: RoomSockets, event: MemberRemovedEvent): void {
-    const reason = event.reason === 'kicked' ? 'removed from the room' : 'left the room';
+    const kicked = event.reason === 'kicked';
     for (const ws of [...room.all]) {
       if (ws.data.identity?.memberId !== event.member_id) continue;
       ws.data.removed = true;
-      ws.close(CLOSE.removed, reason);
+      ws.close(kicked ? CLOSE.forbidden : CLOSE.removed, kicked ? 'removed by the owner' : 'left the room');
+    }
+  }
+
+  /** The sockets here learn who owns the room now (owner-only events follow the new owner). */
+  private ownerChanged(room: RoomSockets, event: OwnerEvent): void {
+    for (const ws of room.all) {
+      const identity = ws.data.identity;
+      if (!identity) continue;
+      const owner = identity.memberId === event.member_id;
+      if (identity.owner === owner) continue;
+      ws.data.identity = { ...identity, owner };
+      ws.data.member = undefined; // made again from the new identity
+    }
+  }
+
+  /** An event for the owner's sockets only, rendered once per kind. */
+  private toOwner(room: RoomSockets, event: OwnerOnlyEvent): void {
+    const frames: Partial<Record<SocketKind, string | null>> = {};
+    for (const ws of room.all) {
+      if (!ws.data.identity?.owner || ws.data.removed) continue;
+      const kind = ws.data.kind;
+      if (!(kind in frames)) frames[kind] = this.render[kind](event);
+      const frame = frames[kind];
+      if (frame === null || frame === undefined) continue;
+      if (ws.data.pending) ws.data.pending.push({ seq: null, frame });
+      else ws.send(frame);
     }
   }
 

@@ -37,6 +37,16 @@ const optionalInt = (min: number, max: number) =>
 /** In a JSON body a number is a JSON number: no strings, no arrays; null means "not given". */
 const optionalJsonInt = (min: number, max: number) => z.preprocess((v) => (v === null ? undefined : v), wholeNumber(min, max).optional());
 
+/** A JSON boolean (null: not given). */
+const optionalJsonBool = z.preprocess((v) => (v === null ? undefined : v), z.boolean({ message: 'must be true or false' }).optional());
+const FORM_BOOLEANS: Record<string, boolean> = { on: true, true: true, '1': true, yes: true, off: false, false: false, '0': false, no: false };
+const formBool = (v: unknown) => (typeof v === 'string' ? (FORM_BOOLEANS[v.trim().toLowerCase()] ?? v) : v);
+/** A form checkbox or choice: on/true/1/yes, or off/false/0/no. */
+const FormBool = z.preprocess(formBool, z.boolean({ message: 'must be true or false' }));
+const optionalFormBool = z.preprocess((v) => (v === '' || v === null ? undefined : formBool(v)), z.boolean({ message: 'must be true or false' }).optional());
+/** A form field of decimal digits as a number (anything else is left for the schema to refuse). */
+const formInt = (v: unknown) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
+
 const optionalString = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 /** Any text field: a lone surrogate cannot be stored or hashed, so it is refused before anything else. */
@@ -95,6 +105,7 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: b
       max_users: int(LIMITS.minUsers, LIMITS.maxUsers),
       idle_seconds: int(LIMITS.minIdle, maxExpiry),
       password: optionalString(Password),
+      approve_joins: json ? optionalJsonBool : optionalFormBool,
     })
     .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
       message: 'must not be longer than the room lives (expiry_seconds)',
@@ -127,10 +138,28 @@ export const HistoryQuery = z.object({
   since: optionalInt(0, Number.MAX_SAFE_INTEGER),
 });
 
+// The owner's controls: bodies of their routes (JSON, or form fields) and their socket frames.
+export const RequestId = z.string({ message: 'is required' }).regex(/^[A-Za-z0-9_-]{1,32}$/, 'is not a request id');
+/** Seconds to add to a room (the service caps the end at MAX_EXPIRY_SECONDS from creation). */
+const ExtendSeconds = wholeNumber(1, 30 * 86400);
+export const UsernameBody = z.object({ username: Username });
+export const extendSchema = (json: boolean) => z.object({ seconds: json ? ExtendSeconds : z.preprocess(formInt, ExtendSeconds) });
+export const approvalSchema = (json: boolean) =>
+  z.object({ approve_joins: z.preprocess((v) => (v === undefined ? null : v), json ? z.boolean({ message: 'must be true or false' }) : FormBool) });
+
 /** Frames a client may send on either socket. htmx adds `headers`; unknown keys are ignored. */
 export const ClientFrame = z.discriminatedUnion('type', [
   z.object({ type: z.literal('message'), content: Content }),
   z.object({ type: z.literal('typing') }),
+  z.object({ type: z.literal('kick'), username: Username }),
+  z.object({ type: z.literal('lock') }),
+  z.object({ type: z.literal('unlock') }),
+  // htmx sends a form's fields as strings: digits and on/off words are taken too.
+  z.object({ type: z.literal('extend'), seconds: z.preprocess(formInt, ExtendSeconds) }),
+  z.object({ type: z.literal('owner'), username: Username }),
+  z.object({ type: z.literal('approve'), request_id: RequestId }),
+  z.object({ type: z.literal('deny'), request_id: RequestId }),
+  z.object({ type: z.literal('approval'), approve_joins: FormBool }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 

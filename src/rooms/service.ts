@@ -3,18 +3,71 @@ import { nanoid } from 'nanoid';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Broker } from '../realtime/broker.ts';
-import { endEvent, memberRemovedEvent, messageEvent, presenceEvent, type RemovalReason, typingEvent } from '../realtime/events.ts';
+import {
+  type ApprovalEvent,
+  endEvent,
+  type ExtendEvent,
+  type JoinRequestClosedEvent,
+  type JoinRequestEvent,
+  type KickEvent,
+  type LockEvent,
+  memberRemovedEvent,
+  messageEvent,
+  type OwnerEvent,
+  ownerEvent,
+  presenceEvent,
+  type RemovalReason,
+  typingEvent,
+} from '../realtime/events.ts';
 import type { RoomStore } from '../storage/store.ts';
 import { type ErrorCode, limited, RoomError } from './errors.ts';
 import { type LimitName, type Limits, PasswordGate } from './limits.ts';
 import { nameKey } from './names.ts';
 import { RoomTimers } from './timers.ts';
 import type { CreateRoomInput, JoinInput } from './schema.ts';
-import type { Identity, Message, Room } from './types.ts';
+import type { Identity, JoinRequest, Message, Room, SeatClaim } from './types.ts';
 
 const TOO_MANY_JOINS = 'Too many joins from your address; wait a minute.';
 
+/** Requests to join one room that may wait for its owner at once. */
+export const MAX_PENDING_REQUESTS = 50;
+
+/**
+ * Who holds a token in a room: a member, or (identity.request set) someone asking to join, whom the
+ * token admits nowhere until the owner approves.
+ */
 export type Member = { token: string; tokenHash: string; identity: Identity };
+
+/** Who acts as the owner: a member (re-checked in storage: ownership moves), or the API owner token. */
+export type Actor = { member?: Member | null; ownerToken?: string | null };
+
+/** Where a request to join stands, as its asker (and the owner) sees it. */
+export type RequestStatus = {
+  requestId: string;
+  username: string;
+  status: 'pending' | 'approved' | 'denied' | 'expired';
+  until: number;
+};
+
+/** The refusal for a seat claim that failed. `approval` is the caller's to handle (a request instead). */
+function claimError(reason: Exclude<SeatClaim, { ok: true }>['reason']): RoomError {
+  switch (reason) {
+    case 'full':
+      return new RoomError('room_full');
+    case 'taken':
+      return new RoomError('name_taken');
+    case 'locked':
+      return new RoomError('room_locked');
+    case 'banned':
+      return new RoomError('name_banned');
+    case 'unknown':
+      return new RoomError('unauthorized');
+    case 'approval':
+      return new RoomError('unauthorized', "This room lets people in with its owner's approval: ask to join first.");
+    default:
+      return new RoomError('not_found');
+  }
+}
 
 /** How a member is present: a socket renews its seat; HTTP activity holds it a while longer. */
 export type Presence = 'socket' | 'page' | 'api';
@@ -75,12 +128,14 @@ export class RoomService {
 
   constructor(private deps: ServiceDeps) {
     const { config } = deps;
-    this.timers = new RoomTimers((id) => void this.expire(id).catch((e) => this.warn('expire failed', id, e)));
+    this.timers = new RoomTimers((id) => void this.expireIfDue(id).catch((e) => this.warn('expire failed', id, e)));
     this.passwordGate = new PasswordGate(config.PASSWORD_CONCURRENCY);
     // A room that ended on another instance (heard of here when this instance serves sockets in it)
     // is forgotten here too: no timer, no more sweeps.
     deps.broker.onEvent((roomId, event) => {
       if (event.type === 'room_expired' || event.type === 'room_destroyed') this.timers.cancel(roomId);
+      // The owner gave the room more time (maybe through another instance): this instance's timer follows.
+      if (event.type === 'room_extended') this.timers.move(roomId, Date.parse(event.expires_at));
     });
   }
 
@@ -130,6 +185,8 @@ export class RoomService {
       idleSeconds: input.idle_seconds ?? null,
       passwordHash: password ? await this.passwordWork(opts.address, () => Bun.password.hash(password, { algorithm: 'argon2id' })) : null,
       ownerTokenHash: hashToken(ownerToken),
+      locked: false,
+      approveJoins: input.approve_joins ?? false,
     };
     const verified = opts.ownerJoins ? await this.checkName(input.owner_name, opts.verifiedAs) : false;
     await this.deps.store.createRoom(room);
@@ -141,6 +198,7 @@ export class RoomService {
       expiry_seconds: expiry,
       max_users: room.maxUsers,
       password: !!room.passwordHash,
+      approve_joins: !!room.approveJoins,
     });
     return { room, ownerToken, owner };
   }
@@ -204,6 +262,10 @@ export class RoomService {
     }
   }
 
+  /**
+   * Joins a room; in a room that asks its owner, asks instead: the member returned then carries
+   * identity.request, and its token admits them once the owner approves.
+   */
   async join(
     roomId: string,
     input: JoinInput,
@@ -213,56 +275,117 @@ export class RoomService {
     await this.limit('join', opts.address, opts.address, 'rate_limited', TOO_MANY_JOINS);
     const room = await this.get(roomId);
     await this.checkPassword(room, input.password, opts.address);
+    if (room.locked) throw new RoomError('room_locked');
     const verified = await this.checkName(input.username, opts.verifiedAs);
-    return this.admit(room, input.username, { owner: false, verified, guest: false }, presence);
+    const flags = { owner: false, verified, guest: false };
+    if (room.approveJoins) return this.ask(room, input.username, flags);
+    try {
+      return await this.admit(room, input.username, flags, presence);
+    } catch (err) {
+      // The owner turned approval on meanwhile: ask, then.
+      if (err instanceof RoomError && err.code === 'unauthorized') return this.ask(room, input.username, flags);
+      throw err;
+    }
+  }
+
+  /** A request to join: stored (no seat) and shown to the owner, who approves or denies it. */
+  private async ask(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>): Promise<Member> {
+    const now = Date.now();
+    const fold = nameKey(username);
+    const [everyone, present] = await Promise.all([this.deps.store.identities(room.id), this.users(room.id)]);
+    const waiting = everyone.filter((i) => i.identity.request?.status === 'pending' && i.identity.request.until > now);
+    if (present.some((u) => nameKey(u) === fold) || waiting.some((i) => nameKey(i.identity.username) === fold)) {
+      throw new RoomError('name_taken');
+    }
+    if (waiting.length >= MAX_PENDING_REQUESTS) throw new RoomError('too_many_requests');
+    const token = nanoid(32);
+    const tokenHash = hashToken(token);
+    // The request's id is the member id the asker gets once approved (so their token can still ask about it).
+    const memberId = nanoid(12);
+    const request: JoinRequest = { id: memberId, status: 'pending', at: now, until: now + this.deps.config.JOIN_REQUEST_SECONDS * 1000 };
+    const identity: Identity = { memberId, username, ...flags, request };
+    const stored = await this.deps.store.putIdentity(room.id, tokenHash, identity);
+    if (stored !== 'ok') throw stored === 'gone' ? new RoomError('not_found') : claimError(stored);
+    await this.publish(
+      room.id,
+      ownerEvent<JoinRequestEvent>(room.id, {
+        type: 'join_request',
+        request_id: request.id,
+        username,
+        expires_at: new Date(request.until).toISOString(),
+      }),
+    );
+    return { token, tokenHash, identity };
   }
 
   /** A WebSocket guest of a passwordless room: a seat while its socket is open. */
   async joinGuest(room: Room, username: string | undefined, address: string): Promise<Member> {
     if (room.passwordHash) throw new RoomError('unauthorized');
+    if (room.locked) throw new RoomError('room_locked');
     await this.limit('join', address, address, 'rate_limited', TOO_MANY_JOINS);
     const name = username ?? guestName();
     await this.checkName(name);
     return this.admit(room, name, { owner: false, verified: false, guest: true }, 'socket');
   }
 
-  private async admit(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>, presence: Presence): Promise<Member> {
+  /** A new member with a seat; `admitted`: let in by the owner (creating the room, or approving), past a lock or approval. */
+  private async admit(
+    room: Room,
+    username: string,
+    flags: Omit<Identity, 'memberId' | 'username'>,
+    presence: Presence,
+    admitted = flags.owner,
+  ): Promise<Member> {
     const token = nanoid(32);
     const tokenHash = hashToken(token);
     const identity: Identity = { memberId: nanoid(12), username, ...flags };
-    const claim = await this.deps.store.join(room.id, tokenHash, identity, this.leaseUntil(presence));
-    if (!claim.ok) throw new RoomError(claim.reason === 'full' ? 'room_full' : claim.reason === 'taken' ? 'name_taken' : 'not_found');
+    const claim = await this.deps.store.join(room.id, tokenHash, identity, this.leaseUntil(presence), admitted);
+    if (!claim.ok) throw claimError(claim.reason);
     if (claim.fresh) await this.publish(room.id, presenceEvent(room.id, 'user_joined', username, claim.users));
     return { token, tokenHash, identity };
   }
 
-  /** The member a token belongs to, or null. */
-  async authenticate(roomId: string, token: string | undefined | null): Promise<Member | null> {
+  /** Whoever holds the token: a member, someone asking to join (identity.request), or null. */
+  async holder(roomId: string, token: string | undefined | null): Promise<Member | null> {
     if (!token) return null;
     const tokenHash = hashToken(token);
     const identity = await this.deps.store.identity(roomId, tokenHash);
     return identity ? { token, tokenHash, identity } : null;
   }
 
-  /** True while the token (by its hash) still belongs to a member: not after they left. */
+  /** The member a token belongs to, or null (also for someone still asking to join). */
+  async authenticate(roomId: string, token: string | undefined | null): Promise<Member | null> {
+    const holder = await this.holder(roomId, token);
+    return holder && !holder.identity.request ? holder : null;
+  }
+
+  /** Where the request to join of this token's holder stands; null when they are no asker. */
+  requestStatus(holder: Member | null): RequestStatus | null {
+    const request = holder?.identity.request;
+    if (!holder || !request) return null;
+    const status = request.status === 'denied' ? 'denied' : request.until <= Date.now() ? 'expired' : 'pending';
+    return { requestId: request.id, username: holder.identity.username, status, until: request.until };
+  }
+
+  /** Why a token that is not a member's is refused: waiting, denied or lapsed; else `fallback`. */
+  refusalFor(holder: Member | null, fallback: RoomError = new RoomError('unauthorized')): RoomError {
+    const status = this.requestStatus(holder)?.status;
+    if (status === 'pending') return new RoomError('pending_approval');
+    if (status === 'denied') return new RoomError('join_denied');
+    if (status === 'expired') return new RoomError('request_expired');
+    return fallback;
+  }
+
+  /** True while the token (by its hash) still belongs to a member: not after they left or were removed. */
   async isMember(roomId: string, tokenHash: string): Promise<boolean> {
-    return (await this.deps.store.identity(roomId, tokenHash)) !== null;
+    const identity = await this.deps.store.identity(roomId, tokenHash);
+    return identity !== null && !identity.request;
   }
 
   /** Makes sure the member holds a seat (it may have lapsed while away) and extends it. */
   async present(roomId: string, member: Member, presence: Presence): Promise<void> {
     const claim = await this.deps.store.claimSeat(roomId, member.tokenHash, this.leaseUntil(presence));
-    if (!claim.ok) {
-      throw new RoomError(
-        claim.reason === 'full'
-          ? 'room_full'
-          : claim.reason === 'taken'
-            ? 'name_taken'
-            : claim.reason === 'unknown'
-              ? 'unauthorized'
-              : 'not_found',
-      );
-    }
+    if (!claim.ok) throw claimError(claim.reason);
     if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', member.identity.username, claim.users));
   }
 
@@ -281,8 +404,27 @@ export class RoomService {
     if (member.identity.guest) await this.release(roomId, member);
   }
 
+  /**
+   * Leaves the room (someone still asking to join withdraws). An owner who leaves hands the room to the
+   * member present longest, so a room with people in it always has an owner.
+   */
   async leave(roomId: string, member: Member): Promise<void> {
+    const wasOwner = (await this.deps.store.identity(roomId, member.tokenHash))?.owner === true;
     await this.removeMember(roomId, member, 'left');
+    if (!wasOwner) return;
+    const next = (await this.deps.store.seats(roomId, Date.now())).find((s) => s.tokenHash !== member.tokenHash);
+    if (next && (await this.deps.store.transferOwner(roomId, next.tokenHash))) {
+      await this.publish(
+        roomId,
+        ownerEvent<OwnerEvent>(roomId, {
+          type: 'owner_changed',
+          username: next.username,
+          member_id: next.memberId,
+          previous: member.identity.username,
+          reason: 'owner_left',
+        }),
+      );
+    }
   }
 
   /**
@@ -341,17 +483,158 @@ export class RoomService {
   }
 
   /** Owner only: the room ends for everyone at once. */
-  async destroy(roomId: string, by: { member?: Member | null; ownerToken?: string | null }): Promise<void> {
-    const room = await this.get(roomId);
-    const isOwner =
-      (by.member?.identity.owner ?? false) ||
-      (!!by.ownerToken && !!room.ownerTokenHash && hashToken(by.ownerToken) === room.ownerTokenHash);
-    if (!isOwner) throw new RoomError('forbidden');
+  async destroy(roomId: string, by: Actor): Promise<void> {
+    await this.requireOwner(await this.get(roomId), by);
     await this.end(roomId, 'room_destroyed');
   }
 
   async expire(roomId: string): Promise<void> {
     await this.end(roomId, 'room_expired');
+  }
+
+  /** The expiry timer fired: the room ends unless the owner gave it more time meanwhile (maybe elsewhere). */
+  private async expireIfDue(roomId: string): Promise<void> {
+    const room = await this.deps.store.getRoom(roomId);
+    if (room) this.timers.schedule(room);
+    else await this.expire(roomId);
+  }
+
+  // ---- The owner's controls. Each checks ownership in storage (it moves), changes the room
+  // atomically there, and tells every instance through the broker.
+
+  /** Checks that `by` owns the room now: a member whose stored identity is the owner's, or the API owner token. */
+  async requireOwner(room: Room, by: Actor): Promise<{ member: Member | null }> {
+    if (by.member) {
+      const identity = await this.deps.store.identity(room.id, by.member.tokenHash);
+      if (identity?.owner && !identity.request) return { member: { ...by.member, identity } };
+    }
+    if (by.ownerToken && room.ownerTokenHash && hashToken(by.ownerToken) === room.ownerTokenHash) return { member: null };
+    throw new RoomError('forbidden');
+  }
+
+  /** Members (not askers) whose name is `username` by nameKey. */
+  private async membersNamed(roomId: string, username: string) {
+    const fold = nameKey(username);
+    return (await this.deps.store.identities(roomId)).filter((i) => !i.identity.request && nameKey(i.identity.username) === fold);
+  }
+
+  /**
+   * Removes a member: their sockets close (4403) on every instance, their token stops working, and
+   * their name is barred from the room for the rest of its life. Everyone is told.
+   */
+  async kick(roomId: string, by: Actor, username: string): Promise<{ username: string }> {
+    const room = await this.get(roomId);
+    const { member: owner } = await this.requireOwner(room, by);
+    const targets = await this.membersNamed(roomId, username);
+    if (targets.some((t) => t.tokenHash === owner?.tokenHash || t.identity.owner)) {
+      throw new RoomError('invalid_target', 'The owner cannot be removed: hand the room over first, or leave it.');
+    }
+    if (targets.length === 0) throw new RoomError('member_not_found');
+    await this.deps.store.banName(roomId, nameKey(username));
+    let users: string[] | null = null;
+    for (const t of targets) {
+      const left = await this.deps.store.releaseSeat(roomId, t.tokenHash, true);
+      if (left) users = left.users;
+      await this.publish(roomId, memberRemovedEvent(roomId, t.identity.memberId, 'kicked'));
+    }
+    const name = targets[0]!.identity.username;
+    await this.publish(roomId, ownerEvent<KickEvent>(roomId, { type: 'user_kicked', username: name, users: users ?? (await this.users(roomId)) }));
+    this.deps.log.info('member removed by the owner', { room_id: roomId });
+    return { username: name };
+  }
+
+  /** Locks (nobody new gets in, members keep chatting) or unlocks the room. */
+  async setLocked(roomId: string, by: Actor, locked: boolean): Promise<void> {
+    const room = await this.get(roomId);
+    await this.requireOwner(room, by);
+    if (!(await this.deps.store.setRoomFlags(roomId, { locked }))) throw new RoomError('not_found');
+    if (!!room.locked !== locked) await this.publish(roomId, ownerEvent<LockEvent>(roomId, { type: locked ? 'room_locked' : 'room_unlocked' }));
+  }
+
+  /** Turns approval of each join on or off. Requests already waiting stay for the owner to answer. */
+  async setApproval(roomId: string, by: Actor, approveJoins: boolean): Promise<void> {
+    const room = await this.get(roomId);
+    await this.requireOwner(room, by);
+    if (!(await this.deps.store.setRoomFlags(roomId, { approveJoins }))) throw new RoomError('not_found');
+    if (!!room.approveJoins !== approveJoins) {
+      await this.publish(roomId, ownerEvent<ApprovalEvent>(roomId, { type: 'approval_changed', approve_joins: approveJoins }));
+    }
+  }
+
+  /** The latest a room may last to: MAX_EXPIRY_SECONDS from its creation. */
+  latestExpiry(room: Room): number {
+    return room.createdAt + this.deps.config.MAX_EXPIRY_SECONDS * 1000;
+  }
+
+  /** Adds time, up to MAX_EXPIRY_SECONDS from creation; every countdown and every instance's timer follows. */
+  async extend(roomId: string, by: Actor, seconds: number): Promise<Room> {
+    const room = await this.get(roomId);
+    await this.requireOwner(room, by);
+    const latest = this.latestExpiry(room);
+    if (room.expiresAt >= latest) {
+      throw new RoomError('extend_limit', `This room already lasts as long as a room can: ${this.deps.config.MAX_EXPIRY_SECONDS} seconds from its creation.`);
+    }
+    const expiresAt = await this.deps.store.extendRoom(roomId, seconds * 1000, latest);
+    if (expiresAt === null) throw new RoomError('not_found');
+    const extended = { ...room, expiresAt };
+    this.timers.schedule(extended);
+    await this.publish(roomId, ownerEvent<ExtendEvent>(roomId, { type: 'room_extended', expires_at: new Date(expiresAt).toISOString() }));
+    this.deps.log.info('room extended', { room_id: roomId, expires_in_seconds: Math.round((expiresAt - Date.now()) / 1000) });
+    return extended;
+  }
+
+  /** Makes another member the owner; the one who handed it over (and the API owner token) no longer is. */
+  async handOver(roomId: string, by: Actor, username: string): Promise<{ username: string }> {
+    const room = await this.get(roomId);
+    const { member: owner } = await this.requireOwner(room, by);
+    const seated = new Set((await this.deps.store.seats(roomId, Date.now())).map((s) => s.tokenHash));
+    // A member here now, before one whose seat lapsed (who may share the name).
+    const [target] = (await this.membersNamed(roomId, username)).sort((a, b) => Number(seated.has(b.tokenHash)) - Number(seated.has(a.tokenHash)));
+    if (!target) throw new RoomError('member_not_found');
+    if (target.tokenHash === owner?.tokenHash) throw new RoomError('invalid_target', 'You already own this room.');
+    if (!(await this.deps.store.transferOwner(roomId, target.tokenHash))) throw new RoomError('member_not_found');
+    await this.publish(
+      roomId,
+      ownerEvent<OwnerEvent>(roomId, {
+        type: 'owner_changed',
+        username: target.identity.username,
+        member_id: target.identity.memberId,
+        previous: owner?.identity.username ?? room.ownerName,
+        reason: 'handed_over',
+      }),
+    );
+    return { username: target.identity.username };
+  }
+
+  /** Requests to join still waiting for the owner, oldest first. */
+  async requests(roomId: string, by: Actor): Promise<RequestStatus[]> {
+    await this.requireOwner(await this.get(roomId), by);
+    return (await this.deps.store.identities(roomId))
+      .map(({ tokenHash, identity }) => this.requestStatus({ token: '', tokenHash, identity }))
+      .filter((r): r is RequestStatus => r?.status === 'pending')
+      .sort((a, b) => a.until - b.until);
+  }
+
+  /** Approves (the asker becomes a member, past a lock) or denies a request to join. */
+  async decide(roomId: string, by: Actor, requestId: string, approve: boolean): Promise<RequestStatus> {
+    await this.requireOwner(await this.get(roomId), by);
+    const found = (await this.deps.store.identities(roomId)).find((i) => i.identity.request?.id === requestId);
+    const request = found?.identity.request;
+    if (!found || !request || request.status !== 'pending') throw new RoomError('request_not_found');
+    if (request.until <= Date.now()) throw new RoomError('request_not_found', 'That request lapsed unanswered; they can ask again.');
+    const { request: _, ...member } = found.identity;
+    const username = member.username;
+    if (approve) {
+      // A seat now, held a while: they arrive when their waiting page notices.
+      const claim = await this.deps.store.join(roomId, found.tokenHash, member, this.leaseUntil('api'), true);
+      if (!claim.ok) throw claimError(claim.reason);
+      if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', username, claim.users));
+    } else {
+      await this.deps.store.putIdentity(roomId, found.tokenHash, { ...found.identity, request: { ...request, status: 'denied' } });
+    }
+    const status = approve ? 'approved' : 'denied';
+    await this.publish(roomId, ownerEvent<JoinRequestClosedEvent>(roomId, { type: 'join_request_closed', request_id: requestId, username, status }));
+    return { requestId, username, status, until: request.until };
   }
 
   /** Deletes the room; only the caller whose delete removed it announces the end (exactly once). */

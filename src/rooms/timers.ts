@@ -32,6 +32,12 @@ export class RoomTimers {
     this.entries.set(room.id, { expiresAt: room.expiresAt, idleSeconds: room.idleSeconds, timer: arm() });
   }
 
+  /** The room's end moved (the owner gave it more time): re-armed if this instance keeps a timer for it. */
+  move(roomId: string, expiresAt: number): void {
+    const e = this.entries.get(roomId);
+    if (e && Number.isFinite(expiresAt)) this.schedule({ id: roomId, expiresAt, idleSeconds: e.idleSeconds });
+  }
+
   cancel(roomId: string): void {
     const e = this.entries.get(roomId);
     if (e) clearTimeout(e.timer);

@@ -9,8 +9,12 @@ export type Room = {
   maxUsers: number;
   idleSeconds: number | null;
   passwordHash: string | null;
-  /** sha256 of the API owner token, or null for rooms created in the browser. */
+  /** sha256 of the API owner token; null for rooms created in the browser, and once the room is handed over. */
   ownerTokenHash: string | null;
+  /** No new joins (nor join requests) while locked; members keep chatting. */
+  locked?: boolean;
+  /** Joining asks the owner, who approves or denies each request. */
+  approveJoins?: boolean;
 };
 
 /** Who holds a token in a room: kept from join until leave (or the room's end). */
@@ -21,7 +25,15 @@ export type Identity = {
   verified: boolean;
   /** WebSocket guests of passwordless rooms: forgotten as soon as their socket closes. */
   guest: boolean;
+  /**
+   * Set while this is a request to join (a room that asks its owner), not yet a member: the token
+   * admits nobody until the owner approves (the identity is then stored without it). Denied ones stay
+   * to tell the asker; a pending one lapses at `until`.
+   */
+  request?: JoinRequest;
 };
+
+export type JoinRequest = { id: string; status: 'pending' | 'denied'; at: number; until: number };
 
 /** A seat held by a present member; it lapses at `leaseUntil` unless renewed. */
 export type Seat = {
@@ -43,4 +55,10 @@ export type Message = {
 
 export type MessageDraft = Omit<Message, 'seq'>;
 
-export type SeatClaim = { ok: true; fresh: boolean; users: string[] } | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' };
+/**
+ * What taking a seat came to. Refusals: full, taken (the name), gone (the room), unknown (no such member),
+ * locked (the room takes nobody new), approval (new people ask the owner first), banned (the owner removed that name).
+ */
+export type SeatClaim =
+  | { ok: true; fresh: boolean; users: string[] }
+  | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' | 'locked' | 'approval' | 'banned' };

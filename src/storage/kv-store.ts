@@ -3,8 +3,9 @@
 // that is enough because only this process uses the storage.
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { liveSeats, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
-import type { HistoryQuery, RoomStore } from './store.ts';
+import { nameKey } from '../rooms/names.ts';
+import { extendedExpiry, liveSeats, refusal, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
+import type { HistoryQuery, RoomFlags, RoomStore } from './store.ts';
 
 /**
  * The part of unstorage's Storage this store uses, and scrub where the backend has it: called after a
@@ -22,6 +23,8 @@ type RoomState = {
   seats: Seat[];
   /** Every identity key of the room, so delete knows each key without a scan. */
   tokens: string[];
+  /** Names (nameKey) the owner barred. */
+  banned?: string[];
 };
 
 const keys = {
@@ -88,11 +91,13 @@ export class KvRoomStore implements RoomStore {
     return all.filter((k) => k.split(':').length === 2).map((k) => k.split(':')[1]!);
   }
 
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim> {
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
     return this.withLock(roomId, async () => {
       const room = await this.getRoom(roomId);
       const state = await this.state(roomId);
       if (!room || !state) return { ok: false, reason: 'gone' };
+      const refused = refusal(room, !!state.banned?.includes(nameKey(identity.username)), admitted);
+      if (refused) return refused;
       const claim = takeSeat(state, room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
       if (!claim.ok) return claim;
       if (!state.tokens.includes(tokenHash)) state.tokens.push(tokenHash);
@@ -112,10 +117,79 @@ export class KvRoomStore implements RoomStore {
       const state = await this.state(roomId);
       if (!room || !state) return { ok: false, reason: 'gone' };
       const identity = await this.identity(roomId, tokenHash);
-      if (!identity) return { ok: false, reason: 'unknown' };
+      if (!identity || identity.request) return { ok: false, reason: 'unknown' };
+      if (state.banned?.includes(nameKey(identity.username))) return { ok: false, reason: 'banned' };
       const claim = takeSeat(state, room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
       if (claim.ok) await this.storage.setItem(keys.state(roomId), state);
       return claim;
+    });
+  }
+
+  async identities(roomId: string) {
+    const state = await this.state(roomId);
+    if (!state || state.tokens.length === 0) return [];
+    const items = await this.storage.getItems<Identity>(state.tokens.map((t) => keys.identity(roomId, t)));
+    return items.flatMap((item, i) => (item.value ? [{ tokenHash: state.tokens[i]!, identity: item.value }] : []));
+  }
+
+  putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+    return this.withLock(roomId, async () => {
+      const state = await this.state(roomId);
+      const room = await this.getRoom(roomId);
+      if (!state || !room) return 'gone' as const;
+      if (identity.request?.status === 'pending') {
+        if (state.banned?.includes(nameKey(identity.username))) return 'banned' as const;
+        if (room.locked) return 'locked' as const;
+      }
+      if (!state.tokens.includes(tokenHash)) {
+        state.tokens.push(tokenHash);
+        await this.storage.setItem(keys.state(roomId), state);
+      }
+      await this.storage.setItem(keys.identity(roomId, tokenHash), identity);
+      return 'ok' as const;
+    });
+  }
+
+  /** Changes the room record under the room's lock; null when it is gone. */
+  private changeRoom(roomId: string, change: (room: Room) => Room): Promise<Room | null> {
+    return this.withLock(roomId, async () => {
+      const room = await this.getRoom(roomId);
+      if (!room) return null;
+      const changed = change(room);
+      await this.storage.setItem(keys.room(roomId), changed);
+      return changed;
+    });
+  }
+
+  async setRoomFlags(roomId: string, flags: RoomFlags): Promise<boolean> {
+    return (await this.changeRoom(roomId, (room) => ({ ...room, ...flags }))) !== null;
+  }
+
+  async extendRoom(roomId: string, byMs: number, latest: number): Promise<number | null> {
+    const room = await this.changeRoom(roomId, (r) => ({ ...r, expiresAt: extendedExpiry(r.expiresAt, byMs, latest) }));
+    return room?.expiresAt ?? null;
+  }
+
+  transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+    return this.withLock(roomId, async () => {
+      const room = await this.getRoom(roomId);
+      const to = await this.identity(roomId, toTokenHash);
+      if (!room || !to || to.request) return false;
+      for (const { tokenHash, identity } of await this.identities(roomId)) {
+        const owner = tokenHash === toTokenHash;
+        if (identity.owner !== owner) await this.storage.setItem(keys.identity(roomId, tokenHash), { ...identity, owner });
+      }
+      await this.storage.setItem(keys.room(roomId), { ...room, ownerName: to.username, ownerTokenHash: null });
+      return true;
+    });
+  }
+
+  banName(roomId: string, fold: string): Promise<void> {
+    return this.withLock(roomId, async () => {
+      const state = await this.state(roomId);
+      if (!state) return;
+      state.banned = [...new Set([...(state.banned ?? []), fold])];
+      await this.storage.setItem(keys.state(roomId), state);
     });
   }
 

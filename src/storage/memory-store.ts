@@ -3,8 +3,9 @@
 // is packed in a ring per room (no object per message for the garbage collector).
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { HistoryRing } from './history-ring.ts';
-import { liveSeats, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
-import type { HistoryQuery, RoomStore } from './store.ts';
+import { nameKey } from '../rooms/names.ts';
+import { extendedExpiry, liveSeats, refusal, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
+import type { HistoryQuery, RoomFlags, RoomStore } from './store.ts';
 
 type Entry = {
   room: Room;
@@ -12,6 +13,8 @@ type Entry = {
   emptySince: number | null;
   seats: Seat[];
   members: Map<string, Identity>;
+  /** Names (nameKey) the owner barred. */
+  banned: Set<string>;
   /** The newest messages, oldest first; none until the first one. */
   history: HistoryRing | null;
 };
@@ -31,7 +34,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async createRoom(room: Room): Promise<void> {
-    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), history: null } satisfies Entry);
+    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), banned: new Set(), history: null } satisfies Entry);
   }
 
   async getRoom(id: string): Promise<Room | null> {
@@ -46,9 +49,11 @@ export class MemoryRoomStore implements RoomStore {
     return [...this.map.keys()].filter((k) => k.startsWith('room:')).map((k) => k.slice(5));
   }
 
-  async join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim> {
+  async join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
     const e = this.entry(roomId);
     if (!e) return { ok: false, reason: 'gone' };
+    const refused = refusal(e.room, e.banned.has(nameKey(identity.username)), admitted);
+    if (refused) return refused;
     const claim = takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
     if (claim.ok) e.members.set(tokenHash, identity);
     return claim;
@@ -62,8 +67,56 @@ export class MemoryRoomStore implements RoomStore {
     const e = this.entry(roomId);
     if (!e) return { ok: false, reason: 'gone' };
     const identity = e.members.get(tokenHash);
-    if (!identity) return { ok: false, reason: 'unknown' };
+    if (!identity || identity.request) return { ok: false, reason: 'unknown' };
+    if (e.banned.has(nameKey(identity.username))) return { ok: false, reason: 'banned' };
     return takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
+  }
+
+  async identities(roomId: string) {
+    const e = this.entry(roomId);
+    return e ? [...e.members].map(([tokenHash, identity]) => ({ tokenHash, identity })) : [];
+  }
+
+  async putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+    const e = this.entry(roomId);
+    if (!e) return 'gone';
+    if (identity.request?.status === 'pending') {
+      if (e.banned.has(nameKey(identity.username))) return 'banned';
+      if (e.room.locked) return 'locked';
+    }
+    e.members.set(tokenHash, identity);
+    return 'ok';
+  }
+
+  async setRoomFlags(roomId: string, flags: RoomFlags): Promise<boolean> {
+    const e = this.entry(roomId);
+    if (!e) return false;
+    e.room = { ...e.room, ...flags };
+    return true;
+  }
+
+  async extendRoom(roomId: string, byMs: number, latest: number): Promise<number | null> {
+    const e = this.entry(roomId);
+    if (!e) return null;
+    e.room = { ...e.room, expiresAt: extendedExpiry(e.room.expiresAt, byMs, latest) };
+    return e.room.expiresAt;
+  }
+
+  async transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+    const e = this.entry(roomId);
+    const to = e?.members.get(toTokenHash);
+    if (!e || !to || to.request) return false;
+    // New objects, not changed ones: a socket keeps the identity it was admitted with until told.
+    for (const [tokenHash, identity] of e.members) {
+      const owner = tokenHash === toTokenHash;
+      if (identity.owner !== owner) e.members.set(tokenHash, { ...identity, owner });
+    }
+    e.room = { ...e.room, ownerName: to.username, ownerTokenHash: null };
+    return true;
+  }
+
+  async banName(roomId: string, fold: string): Promise<void> {
+    this.entry(roomId)?.banned.add(fold);
   }
 
   async setSeatLease(roomId: string, tokenHash: string, leaseUntil: number): Promise<boolean> {

@@ -1,10 +1,11 @@
-// RoomStore on Redis: room metadata through unstorage, seats and history through Lua scripts,
-// so seat limits, unique names and message sequence numbers hold across every instance.
+// RoomStore on Redis: each room in a few keys, changed by Lua scripts, so seat limits, unique names, the
+// owner's controls (lock, approval, barred names, a new owner, more time) and message sequence numbers
+// hold across every instance.
 import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
 import { nameKey } from '../rooms/names.ts';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { type HistoryQuery, type RoomStore, StorageBusyError, storageError } from './store.ts';
+import { type HistoryQuery, type RoomFlags, type RoomStore, StorageBusyError, storageError } from './store.ts';
 import { messageFromEventJson } from '../realtime/events.ts';
 
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
@@ -15,7 +16,15 @@ export const roomKeys = (prefix: string, id: string) => ({
   seats: `${prefix}:room:${id}:seats`,
   members: `${prefix}:room:${id}:members`,
   msgs: `${prefix}:room:${id}:msgs`,
+  banned: `${prefix}:room:${id}:banned`,
 });
+
+/**
+ * The state hash holds the room: its record as JSON in `room` (what never changes), and beside it the
+ * fields that change or that scripts read (expiresAt, maxUsers, locked, approve, ownerName, ownerTokenHash),
+ * with seq, arrivals, emptySince and listeners.
+ */
+const ROOM_FIELDS = ['room', 'expiresAt', 'locked', 'approve', 'ownerName', 'ownerTokenHash'] as const;
 
 // Shared Lua: the live seats of a room (lease not run out), in order of arrival.
 const LIVE_SEATS = `
@@ -38,9 +47,11 @@ local function names(list)
 end
 `;
 
-// KEYS: state, seats, members. ARGV: token, identity JSON ('' = use the stored one), lease, now, key margin ms, folded name.
+// KEYS: state, seats, members, banned. ARGV: token, identity JSON ('' = use the stored one), lease, now,
+// key margin ms, folded name, admitted ('1': the owner let them in, past a lock or approval).
 const CLAIM = `${LIVE_SEATS}
-local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+local room = redis.call('HMGET', KEYS[1], 'expiresAt', 'locked', 'approve')
+local exp = room[1]
 local now = tonumber(ARGV[4])
 if not exp or tonumber(exp) <= now then return {'gone'} end
 local identity = ARGV[2]
@@ -49,6 +60,12 @@ if identity == '' then
   if not identity then return {'unknown'} end
 end
 local ident = cjson.decode(identity)
+if ARGV[2] == '' and ident.request then return {'unknown'} end
+if redis.call('SISMEMBER', KEYS[4], ARGV[6]) == 1 then return {'banned'} end
+if ARGV[2] ~= '' and ARGV[7] ~= '1' then
+  if room[2] == '1' then return {'locked'} end
+  if room[3] == '1' then return {'approval'} end
+end
 local lease = tonumber(ARGV[3])
 local others = live_seats(KEYS[2], now, ARGV[1])
 local mineRaw = redis.call('HGET', KEYS[2], ARGV[1])
@@ -136,6 +153,73 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
 return 1
 `;
 
+// KEYS: state, members, banned. ARGV: token, identity JSON, key margin ms, folded name, now, asking ('1': a
+// pending request, refused for a barred name or a locked room). Stores an identity with no seat.
+const PUT_IDENTITY = `
+local room = redis.call('HMGET', KEYS[1], 'expiresAt', 'locked')
+if not room[1] or tonumber(room[1]) <= tonumber(ARGV[5]) then return 'gone' end
+if ARGV[6] == '1' then
+  if redis.call('SISMEMBER', KEYS[3], ARGV[4]) == 1 then return 'banned' end
+  if room[2] == '1' then return 'locked' end
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('PEXPIREAT', KEYS[2], tonumber(room[1]) + tonumber(ARGV[3]))
+return 'ok'
+`;
+
+// KEYS: state. ARGV: now, then field/value pairs. Sets fields of a live room; 0 when it is gone.
+const SET_FIELDS = `
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+if not exp or tonumber(exp) <= tonumber(ARGV[1]) then return 0 end
+for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+return 1
+`;
+
+// KEYS: state, then the room's other keys. ARGV: by ms, latest, now, key margin ms. Moves the end later
+// (never past latest) and every key's lifetime with it. Replies the new end, or 0 when the room is gone.
+const EXTEND = `
+local exp = tonumber(redis.call('HGET', KEYS[1], 'expiresAt'))
+if not exp or exp <= tonumber(ARGV[3]) then return 0 end
+local new_exp = math.max(exp, math.min(exp + tonumber(ARGV[1]), tonumber(ARGV[2])))
+if new_exp == exp then return tostring(exp) end
+redis.call('HSET', KEYS[1], 'expiresAt', tostring(new_exp))
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIREAT', KEYS[i], new_exp + tonumber(ARGV[4])) end
+end
+return tostring(new_exp)
+`;
+
+// KEYS: state, members. ARGV: token, now. The member of token becomes the owner and every other identity
+// not; the room names them owner and forgets its API owner token. 0 when there is no such member.
+const TRANSFER = `
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+if not exp or tonumber(exp) <= tonumber(ARGV[2]) then return 0 end
+local raw = redis.call('HGET', KEYS[2], ARGV[1])
+if not raw then return 0 end
+local to = cjson.decode(raw)
+if to.request then return 0 end
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  local ident = cjson.decode(all[i + 1])
+  local owner = all[i] == ARGV[1]
+  if ident.owner ~= owner then
+    ident.owner = owner
+    redis.call('HSET', KEYS[2], all[i], cjson.encode(ident))
+  end
+end
+redis.call('HSET', KEYS[1], 'ownerName', to.username, 'ownerTokenHash', '')
+return 1
+`;
+
+// KEYS: state, banned. ARGV: folded name, key margin ms. Bars the name for the rest of the room's life.
+const BAN = `
+local exp = redis.call('HGET', KEYS[1], 'expiresAt')
+if not exp then return 0 end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIREAT', KEYS[2], tonumber(exp) + tonumber(ARGV[2]))
+return 1
+`;
+
 // Appends a batch of messages (any rooms) and publishes each one's event, in one round trip.
 // ARGV: history limit, now, key margin ms, key prefix, and the batch as one string (one argument,
 // not four per message: encoding thousands of arguments was the client's biggest cost). Each line
@@ -192,7 +276,12 @@ return table.concat(out, ',')
 `;
 
 type Scripts = {
-  mayflyClaim(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
+  mayflyClaim(state: string, seats: string, members: string, banned: string, ...args: string[]): Promise<string[]>;
+  mayflyPutIdentity(state: string, members: string, banned: string, ...args: string[]): Promise<'ok' | 'gone' | 'banned' | 'locked'>;
+  mayflySetFields(state: string, now: string, ...pairs: string[]): Promise<number>;
+  mayflyExtend(...keysAndArgs: string[]): Promise<string | number>;
+  mayflyTransfer(state: string, members: string, token: string, now: string): Promise<number>;
+  mayflyBan(state: string, banned: string, fold: string, margin: string): Promise<number>;
   mayflyRelease(state: string, seats: string, members: string, ...args: string[]): Promise<string[]>;
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
@@ -243,7 +332,12 @@ export class RedisRoomStore implements RoomStore {
     },
     private prefix = 'mayfly',
   ) {
-    redis.defineCommand('mayflyClaim', { numberOfKeys: 3, lua: CLAIM });
+    redis.defineCommand('mayflyClaim', { numberOfKeys: 4, lua: CLAIM });
+    redis.defineCommand('mayflyPutIdentity', { numberOfKeys: 3, lua: PUT_IDENTITY });
+    redis.defineCommand('mayflySetFields', { numberOfKeys: 1, lua: SET_FIELDS });
+    redis.defineCommand('mayflyExtend', { numberOfKeys: 5, lua: EXTEND });
+    redis.defineCommand('mayflyTransfer', { numberOfKeys: 2, lua: TRANSFER });
+    redis.defineCommand('mayflyBan', { numberOfKeys: 2, lua: BAN });
     redis.defineCommand('mayflyRelease', { numberOfKeys: 3, lua: RELEASE });
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
@@ -268,28 +362,44 @@ export class RedisRoomStore implements RoomStore {
   createRoom(room: Room): Promise<void> {
     return this.guard(async () => {
       const key = this.keys(room.id);
-      const at = room.expiresAt + KEY_MARGIN_MS;
+      const { locked, approveJoins, ownerName, ownerTokenHash, expiresAt, ...fixed } = room;
       await this.redis
         .multi()
-        .hset(key.state, { seq: 0, expiresAt: room.expiresAt, maxUsers: room.maxUsers, emptySince: room.createdAt })
-        .pexpireat(key.state, at)
+        .hset(key.state, {
+          seq: 0,
+          maxUsers: room.maxUsers,
+          emptySince: room.createdAt,
+          room: JSON.stringify(fixed),
+          expiresAt,
+          locked: locked ? '1' : '0',
+          approve: approveJoins ? '1' : '0',
+          ownerName,
+          ownerTokenHash: ownerTokenHash ?? '',
+        })
+        .pexpireat(key.state, expiresAt + KEY_MARGIN_MS)
         .exec();
-      await this.storage.setItem(`room:${room.id}`, room, { ttl: Math.ceil((at - Date.now()) / 1000) });
     });
   }
 
   getRoom(id: string): Promise<Room | null> {
     return this.guard(async () => {
-      const room = await this.storage.getItem<Room>(`room:${id}`);
-      if (!room || room.expiresAt <= Date.now()) return null;
-      return room;
+      const [json, expiresAt, locked, approve, ownerName, ownerTokenHash] = await this.redis.hmget(this.keys(id).state, ...ROOM_FIELDS);
+      if (!json || Number(expiresAt) <= Date.now()) return null;
+      return {
+        ...(JSON.parse(json) as Omit<Room, 'expiresAt' | 'locked' | 'approveJoins' | 'ownerName' | 'ownerTokenHash'>),
+        expiresAt: Number(expiresAt),
+        locked: locked === '1',
+        approveJoins: approve === '1',
+        ownerName: ownerName ?? '',
+        ownerTokenHash: ownerTokenHash || null,
+      };
     });
   }
 
   deleteRoom(id: string): Promise<boolean> {
     return this.guard(async () => {
       const key = this.keys(id);
-      const removed = await this.redis.del(`${this.prefix}:room:${id}`, key.state, key.seats, key.members, key.msgs);
+      const removed = await this.redis.del(key.state, key.seats, key.members, key.msgs, key.banned);
       return removed > 0;
     });
   }
@@ -305,6 +415,7 @@ export class RedisRoomStore implements RoomStore {
     identity: Identity | null,
     username: string | null,
     leaseUntil: number,
+    admitted: boolean,
   ): Promise<SeatClaim> {
     const key = this.keys(roomId);
     let fold = username === null ? '' : nameKey(username);
@@ -317,23 +428,94 @@ export class RedisRoomStore implements RoomStore {
       key.state,
       key.seats,
       key.members,
+      key.banned,
       tokenHash,
       identity ? JSON.stringify(identity) : '',
       String(leaseUntil),
       String(Date.now()),
       String(KEY_MARGIN_MS),
       fold,
+      admitted ? '1' : '0',
     );
     if (status === 'ok') return { ok: true, fresh: fresh === '1', users: lines(users) };
-    return { ok: false, reason: status as 'full' | 'taken' | 'gone' | 'unknown' };
+    return { ok: false, reason: status as Exclude<SeatClaim, { ok: true }>['reason'] };
   }
 
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim> {
-    return this.guard(() => this.claim(roomId, tokenHash, identity, identity.username, leaseUntil));
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
+    return this.guard(() => this.claim(roomId, tokenHash, identity, identity.username, leaseUntil, admitted));
   }
 
   claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim> {
-    return this.guard(() => this.claim(roomId, tokenHash, null, null, leaseUntil));
+    return this.guard(() => this.claim(roomId, tokenHash, null, null, leaseUntil, false));
+  }
+
+  identities(roomId: string): Promise<Array<{ tokenHash: string; identity: Identity }>> {
+    return this.guard(async () =>
+      Object.entries(await this.redis.hgetall(this.keys(roomId).members)).map(([tokenHash, json]) => ({
+        tokenHash,
+        identity: JSON.parse(json) as Identity,
+      })),
+    );
+  }
+
+  putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      return this.redis.mayflyPutIdentity(
+        key.state,
+        key.members,
+        key.banned,
+        tokenHash,
+        JSON.stringify(identity),
+        String(KEY_MARGIN_MS),
+        nameKey(identity.username),
+        String(Date.now()),
+        identity.request?.status === 'pending' ? '1' : '0',
+      );
+    });
+  }
+
+  setRoomFlags(roomId: string, flags: RoomFlags): Promise<boolean> {
+    return this.guard(async () => {
+      const pairs: string[] = [];
+      if (flags.locked !== undefined) pairs.push('locked', flags.locked ? '1' : '0');
+      if (flags.approveJoins !== undefined) pairs.push('approve', flags.approveJoins ? '1' : '0');
+      return (await this.redis.mayflySetFields(this.keys(roomId).state, String(Date.now()), ...pairs)) === 1;
+    });
+  }
+
+  extendRoom(roomId: string, byMs: number, latest: number): Promise<number | null> {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      const until = Number(
+        await this.redis.mayflyExtend(
+          key.state,
+          key.seats,
+          key.members,
+          key.msgs,
+          key.banned,
+          String(byMs),
+          String(latest),
+          String(Date.now()),
+          String(KEY_MARGIN_MS),
+        ),
+      );
+      return until > 0 ? until : null;
+    });
+  }
+
+  transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      return (await this.redis.mayflyTransfer(key.state, key.members, toTokenHash, String(Date.now()))) === 1;
+    });
+  }
+
+  banName(roomId: string, fold: string): Promise<void> {
+    return this.guard(async () => {
+      const key = this.keys(roomId);
+      await this.redis.mayflyBan(key.state, key.banned, fold, String(KEY_MARGIN_MS));
+    });
   }
 
   identity(roomId: string, tokenHash: string): Promise<Identity | null> {

@@ -1,6 +1,6 @@
 // The seat rules every single-process store shares: max users, unique names (by nameKey), leases that lapse.
 import { nameKey } from '../rooms/names.ts';
-import type { Identity, Seat, SeatClaim } from '../rooms/types.ts';
+import type { Identity, Room, Seat, SeatClaim } from '../rooms/types.ts';
 
 /** What the rules work on: a room's seats and when it last became empty. */
 export type SeatHolder = { seats: Seat[]; emptySince: number | null };
@@ -67,3 +67,18 @@ export function sweepSeats(h: SeatHolder, now: number): { removed: string[]; use
   if (h.seats.length === 0) h.emptySince = now;
   return { removed: usersOf(lapsed), users: usersOf(h.seats) };
 }
+
+/**
+ * Why someone may not take a seat before any seat rule: a name the owner barred; or, for someone new
+ * (not `admitted` by the owner), a locked room or one that asks its owner first. Null when nothing stops them.
+ */
+export function refusal(room: Room, banned: boolean, admitted: boolean): SeatClaim | null {
+  if (banned) return { ok: false, reason: 'banned' };
+  if (admitted) return null;
+  if (room.locked) return { ok: false, reason: 'locked' };
+  if (room.approveJoins) return { ok: false, reason: 'approval' };
+  return null;
+}
+
+/** The room's end moved later by byMs, but never past latest nor earlier than it was. */
+export const extendedExpiry = (expiresAt: number, byMs: number, latest: number) => Math.max(expiresAt, Math.min(expiresAt + byMs, latest));

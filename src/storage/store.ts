@@ -12,6 +12,9 @@ export type HistoryQuery = {
 
 export type SeatChange = { users: string[] };
 
+/** The switches an owner flips on a live room. */
+export type RoomFlags = { locked?: boolean; approveJoins?: boolean };
+
 /**
  * Guarantees every implementation gives, tested by one contract suite:
  * - join and claimSeat are atomic: max_users and unique names (case-insensitive) hold under races,
@@ -34,10 +37,21 @@ export interface RoomStore {
   /** Ids of the rooms that exist (used at start to schedule expiry). */
   listRoomIds(): Promise<string[]>;
 
-  /** Creates the identity for tokenHash and gives it a seat. */
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number): Promise<SeatClaim>;
+  /**
+   * Creates (or replaces) the identity for tokenHash and gives it a seat. A name the owner barred is
+   * refused; so is anyone new in a locked room or one that asks its owner, unless `admitted` (the
+   * owner creating the room, or approving a request).
+   */
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted?: boolean): Promise<SeatClaim>;
   identity(roomId: string, tokenHash: string): Promise<Identity | null>;
-  /** Takes (fresh: true) or renews (fresh: false) the seat of an existing identity. */
+  /** Every identity of the room with its token hash: members, and requests to join (no seat). */
+  identities(roomId: string): Promise<Array<{ tokenHash: string; identity: Identity }>>;
+  /**
+   * Stores an identity without a seat (a request to join, or its refusal). A pending request is refused
+   * for a name the owner barred, or while the room is locked.
+   */
+  putIdentity(roomId: string, tokenHash: string, identity: Identity): Promise<'ok' | 'gone' | 'banned' | 'locked'>;
+  /** Takes (fresh: true) or renews (fresh: false) the seat of an existing member (not a request). */
   claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim>;
   /**
    * Sets the lease of a live seat to exactly leaseUntil, shorter or longer (a socket's lease replaces
@@ -57,6 +71,21 @@ export interface RoomStore {
   sweepSeats(roomId: string, now: number): Promise<SeatChange & { removed: string[]; gone?: boolean }>;
   /** When the room last became empty, or null while someone is in it. */
   emptySince(roomId: string): Promise<number | null>;
+
+  /** Sets the room's switches. False when the room is gone. */
+  setRoomFlags(roomId: string, flags: RoomFlags): Promise<boolean>;
+  /**
+   * Moves the room's end later by `byMs`, to `latest` at most, and every key's lifetime with it.
+   * The new expiresAt (unchanged when already at `latest`), or null when the room is gone.
+   */
+  extendRoom(roomId: string, byMs: number, latest: number): Promise<number | null>;
+  /**
+   * Makes the member of `toTokenHash` the owner (every other identity not), names them the room's
+   * owner, and retires the API owner token: one owner at a time. False when there is no such member.
+   */
+  transferOwner(roomId: string, toTokenHash: string): Promise<boolean>;
+  /** Bars a name (its nameKey) from the room for the rest of its life: join and claimSeat refuse it. */
+  banName(roomId: string, fold: string): Promise<void>;
 
   appendMessage(roomId: string, draft: MessageDraft, historyLimit: number): Promise<Message | null>;
   messages(roomId: string, query: HistoryQuery): Promise<Message[]>;

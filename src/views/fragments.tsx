@@ -72,14 +72,122 @@ export function Notice({ text, timestamp }: { text: string; timestamp: string })
   );
 }
 
-export function MemberItems({ users }: { users: string[] }) {
+/**
+ * The people here. Each name carries the owner's actions (remove, make owner): the list also travels
+ * to everyone over /live, so they are in every copy and shown only on the owner's page (#room[data-owner],
+ * style.css). `me`: the reader's own name, which gets none (app.js marks it on lists that arrive live).
+ */
+export function MemberItems({ users, roomId, me }: { users: string[]; roomId: string; me?: string }) {
   return (
     <>
       {users.map((u) => (
-        <li>{u}</li>
+        <li data-name={u} class={u === me ? 'me' : undefined}>
+          <span class="member-name">{u}</span>
+          {u !== me && (
+            <span class="member-actions">
+              <form method="post" action={`/rooms/${roomId}/kick`} hx-ws:send="" class="inline">
+                <input type="hidden" name="type" value="kick" />
+                <input type="hidden" name="username" value={u} />
+                <button type="submit" class="small danger" aria-label={`Remove ${u}`} title="Remove from the room (their name cannot come back)">
+                  Remove
+                </button>
+              </form>
+              <form method="post" action={`/rooms/${roomId}/owner`} hx-ws:send="" class="inline">
+                <input type="hidden" name="type" value="owner" />
+                <input type="hidden" name="username" value={u} />
+                <button type="submit" class="small" aria-label={`Make ${u} the owner`} title="Hand the room over">
+                  Make owner
+                </button>
+              </form>
+            </span>
+          )}
+        </li>
       ))}
     </>
   );
+}
+
+/** The lock badge in the room's header, for everyone. */
+export function LockState({ locked }: { locked: boolean }) {
+  return (
+    <span id="lock-state" class="badge lock" hidden={!locked}>
+      Locked
+    </span>
+  );
+}
+
+/** The owner's lock switch. */
+export function LockControl({ roomId, locked }: { roomId: string; locked: boolean }) {
+  const verb = locked ? 'unlock' : 'lock';
+  return (
+    <form id="lock-control" method="post" action={`/rooms/${roomId}/${verb}`} hx-ws:send="" class="owner-control">
+      <input type="hidden" name="type" value={verb} />
+      <button type="submit" aria-pressed={locked ? 'true' : 'false'}>
+        {locked ? 'Unlock the room' : 'Lock the room'}
+      </button>
+      <small>{locked ? 'Nobody new can join.' : 'Anyone with the link can join.'}</small>
+    </form>
+  );
+}
+
+/** The owner's switch for asking before each join. */
+export function ApprovalControl({ roomId, on }: { roomId: string; on: boolean }) {
+  return (
+    <form id="approval-control" method="post" action={`/rooms/${roomId}/approval`} hx-ws:send="" class="owner-control">
+      <input type="hidden" name="type" value="approval" />
+      <input type="hidden" name="approve_joins" value={on ? 'off' : 'on'} />
+      <button type="submit" aria-pressed={on ? 'true' : 'false'}>
+        {on ? 'Let people in freely' : 'Approve each join'}
+      </button>
+      <small>{on ? 'You approve each person who asks to join.' : 'People join without asking.'}</small>
+    </form>
+  );
+}
+
+/** The room's countdown: app.js counts it down; a new end (the owner added time) replaces it. */
+export function Countdown({ expiresAt }: { expiresAt: number }) {
+  return (
+    <time id="countdown" datetime={new Date(expiresAt).toISOString()} data-expires-at={String(expiresAt)}>
+      {formatLeft(expiresAt - Date.now())}
+    </time>
+  );
+}
+
+export type RequestView = { request_id: string; username: string; expires_at: string };
+
+/** One request to join, on the owner's page, with its answers. */
+export function RequestItem({ roomId, r }: { roomId: string; r: RequestView }) {
+  const base = `/rooms/${roomId}/requests/${r.request_id}`;
+  return (
+    <li id={`req-${r.request_id}`} class="request" data-until={String(Date.parse(r.expires_at))}>
+      <span class="request-name">{r.username}</span>
+      <span class="request-actions">
+        <form method="post" action={`${base}/approve`} hx-ws:send="" class="inline">
+          <input type="hidden" name="type" value="approve" />
+          <input type="hidden" name="request_id" value={r.request_id} />
+          <button type="submit" class="small primary" aria-label={`Let ${r.username} in`}>
+            Approve
+          </button>
+        </form>
+        <form method="post" action={`${base}/deny`} hx-ws:send="" class="inline">
+          <input type="hidden" name="type" value="deny" />
+          <input type="hidden" name="request_id" value={r.request_id} />
+          <button type="submit" class="small" aria-label={`Turn ${r.username} away`}>
+            Deny
+          </button>
+        </form>
+      </span>
+    </li>
+  );
+}
+
+export function formatLeft(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
+  return `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' }) {
@@ -98,16 +206,107 @@ export function renderLive(event: RoomEvent): string | null {
       return `<hx-partial hx-target="#messages" hx-swap="beforeend">${messageHtml(event)}</hx-partial>`;
     case 'user_joined':
     case 'user_left':
+    case 'user_kicked': {
+      const did = event.type === 'user_joined' ? 'joined' : event.type === 'user_left' ? 'left' : 'was removed by the owner';
       return (
         <>
           <hx-partial hx-target="#messages" hx-swap="beforeend">
-            <Notice text={`${event.username} ${event.type === 'user_joined' ? 'joined' : 'left'}`} timestamp={event.timestamp} />
+            <Notice text={`${event.username} ${did}`} timestamp={event.timestamp} />
           </hx-partial>
           <hx-partial hx-target="#members" hx-swap="innerHTML">
-            <MemberItems users={event.users} />
+            <MemberItems users={event.users} roomId={event.room_id} />
           </hx-partial>
           <hx-partial hx-target="#member-count" hx-swap="innerHTML">
             {String(event.users.length)}
+          </hx-partial>
+        </>
+      ).toString();
+    }
+    case 'room_locked':
+    case 'room_unlocked': {
+      const locked = event.type === 'room_locked';
+      return (
+        <>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice
+              text={locked ? 'The owner locked the room: nobody new can join.' : 'The owner unlocked the room.'}
+              timestamp={event.timestamp}
+            />
+          </hx-partial>
+          <hx-partial hx-target="#lock-state" hx-swap="outerHTML">
+            <LockState locked={locked} />
+          </hx-partial>
+          <hx-partial hx-target="#lock-control" hx-swap="outerHTML">
+            <LockControl roomId={event.room_id} locked={locked} />
+          </hx-partial>
+        </>
+      ).toString();
+    }
+    case 'approval_changed':
+      return (
+        <>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice
+              text={event.approve_joins ? 'The owner now approves each person who joins.' : 'People can join without asking again.'}
+              timestamp={event.timestamp}
+            />
+          </hx-partial>
+          <hx-partial hx-target="#approval-control" hx-swap="outerHTML">
+            <ApprovalControl roomId={event.room_id} on={event.approve_joins} />
+          </hx-partial>
+        </>
+      ).toString();
+    case 'room_extended': {
+      const until = Date.parse(event.expires_at);
+      return (
+        <>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice text={`The owner added time: the room now vanishes at ${hhmm(event.expires_at, true)}.`} timestamp={event.timestamp} />
+          </hx-partial>
+          <hx-partial hx-target="#countdown" hx-swap="outerHTML">
+            <Countdown expiresAt={until} />
+          </hx-partial>
+        </>
+      ).toString();
+    }
+    case 'owner_changed':
+      return (
+        <>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice
+              text={
+                event.reason === 'owner_left'
+                  ? `${event.previous ?? 'The owner'} left: ${event.username} is the owner now.`
+                  : `${event.previous ?? 'The owner'} made ${event.username} the owner.`
+              }
+              timestamp={event.timestamp}
+            />
+          </hx-partial>
+          {/* app.js reloads the page of the new owner and of the one before, whose controls change. */}
+          <hx-partial hx-target="#owner-name" hx-swap="outerHTML">
+            <strong id="owner-name" data-member={event.member_id}>
+              {event.username}
+            </strong>
+          </hx-partial>
+        </>
+      ).toString();
+    case 'join_request':
+      return (
+        <hx-partial hx-target="#requests" hx-swap="beforeend">
+          <RequestItem roomId={event.room_id} r={event} />
+        </hx-partial>
+      ).toString();
+    case 'join_request_closed':
+      return (
+        <>
+          <hx-partial hx-target={`#req-${event.request_id}`} hx-swap="delete">
+            {''}
+          </hx-partial>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice
+              text={event.status === 'approved' ? `You let ${event.username} in.` : `You turned ${event.username} away.`}
+              timestamp={event.timestamp}
+            />
           </hx-partial>
         </>
       ).toString();

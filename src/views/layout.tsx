@@ -8,9 +8,11 @@ export type LayoutProps = {
   /** Load htmx and the room script (only the room page needs them). */
   live?: boolean;
   account?: { username: string } | null;
+  /** Without JavaScript, reload the page every this many seconds (a page waiting for something). */
+  refreshSeconds?: number;
 };
 
-export function Layout({ title, children, live, account }: LayoutProps) {
+export function Layout({ title, children, live, account, refreshSeconds }: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -19,6 +21,11 @@ export function Layout({ title, children, live, account }: LayoutProps) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
+          {refreshSeconds && (
+            <noscript>
+              <meta http-equiv="refresh" content={String(refreshSeconds)} />
+            </noscript>
+          )}
           <title>{title === 'mayfly' ? 'mayfly — ephemeral chat rooms' : `${title} · mayfly`}</title>
           <meta name="htmx-config" content='{"includeIndicatorCSS":false}' />
           <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />

@@ -129,6 +129,16 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
               />
               <small id="password-hint">Optional. Guests must enter it before they see anything.</small>
             </div>
+            <label class="check" for="approve-joins">
+              <input
+                id="approve-joins"
+                type="checkbox"
+                name="approve_joins"
+                value="on"
+                checked={['on', 'true', '1', 'yes'].includes(values.approve_joins ?? '')}
+              />
+              Approve each person who joins
+            </label>
             <button type="submit" class="primary">
               Create room
             </button>

@@ -2,7 +2,20 @@
 import { renderSVG } from 'uqr';
 import type { Room } from '../rooms/types.ts';
 import { ErrorList } from './layout.tsx';
-import { MemberItems, MessageItem, type MessageView } from './fragments.tsx';
+import {
+  ApprovalControl,
+  Countdown,
+  formatLeft,
+  LockControl,
+  LockState,
+  MemberItems,
+  MessageItem,
+  type MessageView,
+  RequestItem,
+  type RequestView,
+} from './fragments.tsx';
+
+export { formatLeft };
 
 export type RoomPageProps = {
   room: Room;
@@ -13,21 +26,42 @@ export type RoomPageProps = {
   error?: string | null;
   /** The text of a refused message, back in the composer. */
   draft?: string | null;
+  /** For the owner: requests to join waiting for an answer. */
+  requests?: RequestView[];
+  /** For the owner: the latest the room can be extended to (epoch ms). */
+  latest?: number;
 };
+
+/** Time an owner can add at once, in seconds, with its words. */
+const EXTEND_CHOICES: Array<[number, string]> = [
+  [600, '10 minutes'],
+  [1800, '30 minutes'],
+  [3600, '1 hour'],
+  [6 * 3600, '6 hours'],
+  [86400, '1 day'],
+];
 
 /** The room link as a QR code: an SVG in a data: URL (the page's CSP allows data: images, not inline styles). */
 export function qrDataUrl(link: string): string {
   return `data:image/svg+xml;base64,${Buffer.from(renderSVG(link, { border: 2 })).toString('base64')}`;
 }
 
-export function RoomPage({ room, link, me, messages, users, error, draft }: RoomPageProps) {
+export function RoomPage({ room, link, me, messages, users, error, draft, requests = [], latest }: RoomPageProps) {
   const lastSeq = messages.length ? messages[messages.length - 1]!.seq : 0;
   // A room can last a day: when its messages are not all from today (UTC), times show their date too.
   const today = new Date().toISOString().slice(0, 10);
   const spansDays = messages.some((m) => m.timestamp.slice(0, 10) !== today);
   const wsAttrs = { 'hx-ws:connect': `/rooms/${room.id}/live?since=${lastSeq}` };
   return (
-    <main class="room" id="room" data-room={room.id} data-me={me.memberId} data-my-name={me.username}>
+    <main
+      class="room"
+      id="room"
+      data-room={room.id}
+      data-me={me.memberId}
+      data-my-name={me.username}
+      data-owner={me.owner ? '' : undefined}
+      {...wsAttrs}
+    >
       <div class="room-head">
         <div>
           <h1>{room.name}</h1>
@@ -36,12 +70,15 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
               You are <strong>{me.username}</strong>
               {me.owner ? ' (owner)' : ''}
             </span>
+            {!me.owner && (
+              <span>
+                Owner: <strong id="owner-name">{room.ownerName}</strong>
+              </span>
+            )}
             <span class="countdown-wrap" id="countdown-wrap">
-              Vanishes in{' '}
-              <time id="countdown" datetime={new Date(room.expiresAt).toISOString()} data-expires-at={String(room.expiresAt)}>
-                {formatLeft(room.expiresAt - Date.now())}
-              </time>
+              Vanishes in <Countdown expiresAt={room.expiresAt} />
             </span>
+            <LockState locked={!!room.locked} />
             <span id="conn-status" class="conn" aria-live="polite"></span>
           </p>
         </div>
@@ -60,7 +97,7 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
         </div>
       </div>
       <div class="room-grid">
-        <section class="chat" aria-label="Chat" {...wsAttrs}>
+        <section class="chat" aria-label="Chat">
           {/* Without JavaScript this box scrolls (bottom first, see style.css); with it, the list itself does. */}
           <div class="scroller">
             <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
@@ -108,7 +145,7 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
             People here (<span id="member-count">{String(users.length)}</span>)
           </h2>
           <ul id="members" class="members">
-            <MemberItems users={users} />
+            <MemberItems users={users} roomId={room.id} me={me.username} />
           </ul>
           <p class="limits">
             Up to {room.maxUsers} people{room.passwordHash ? ' · password protected' : ''}
@@ -124,6 +161,7 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
               <button type="submit">Leave</button>
             </form>
           )}
+          {me.owner && <OwnerPanel room={room} requests={requests} latest={latest ?? room.expiresAt} />}
           {me.owner && (
             <>
               {/* With JavaScript the form asks with confirm(); without, the link opens a page that asks. */}
@@ -141,6 +179,84 @@ export function RoomPage({ room, link, me, messages, users, error, draft }: Room
           )}
         </aside>
       </div>
+    </main>
+  );
+}
+
+/** The owner's controls: requests to join, lock, approval and more time. */
+function OwnerPanel({ room, requests, latest }: { room: Room; requests: RequestView[]; latest: number }) {
+  const headroom = Math.floor((latest - room.expiresAt) / 1000);
+  const choices = EXTEND_CHOICES.filter(([s], i) => i === 0 || s <= headroom);
+  return (
+    <section class="owner-panel" aria-labelledby="owner-title">
+      <h2 id="owner-title">Owner controls</h2>
+      <h3>
+        Asking to join
+      </h3>
+      <ul id="requests" class="requests">
+        <li class="none">Nobody is waiting.</li>
+        {requests.map((r) => (
+          <RequestItem roomId={room.id} r={r} />
+        ))}
+      </ul>
+      <LockControl roomId={room.id} locked={!!room.locked} />
+      <ApprovalControl roomId={room.id} on={!!room.approveJoins} />
+      {headroom > 0 ? (
+        <form id="extend-control" method="post" action={`/rooms/${room.id}/extend`} hx-ws:send="" class="owner-control">
+          <input type="hidden" name="type" value="extend" />
+          <label for="extend-seconds">Add time</label>
+          <span class="row-inline">
+            <select id="extend-seconds" name="seconds">
+              {choices.map(([seconds, words]) => (
+                <option value={String(seconds)}>{words}</option>
+              ))}
+            </select>
+            <button type="submit">Add</button>
+          </span>
+          <small>A room lasts at most {formatDuration(latest - room.createdAt)} from its creation.</small>
+        </form>
+      ) : (
+        <p class="limits">This room already lasts as long as a room can.</p>
+      )}
+    </section>
+  );
+}
+
+/** The page of someone who asked to join a room that asks its owner: waiting, or turned away. */
+export function AskingPage({ room, asking }: { room: Room; asking: { requestId: string; username: string; status: string; until: number } }) {
+  if (asking.status === 'denied') {
+    return (
+      <main class="narrow">
+        <section class="card">
+          <h1>The owner did not let you in</h1>
+          <p>Your request to join “{room.name}” as {asking.username} was turned away.</p>
+          <p>
+            <a class="button primary" href="/">
+              Back to the lobby
+            </a>
+          </p>
+        </section>
+      </main>
+    );
+  }
+  return (
+    <main class="narrow">
+      <section class="card" id="waiting" data-status-url={`/rooms/${room.id}/requests/${asking.requestId}`}>
+        <h1>Waiting for the owner</h1>
+        <p>
+          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the
+          room as soon as they let you in.
+        </p>
+        <p class="muted">Your request lapses in {formatDuration(asking.until - Date.now())} if nobody answers.</p>
+        <div class="confirm-actions">
+          <a class="button" href={`/rooms/${room.id}`}>
+            Check again
+          </a>
+          <form method="post" action={`/rooms/${room.id}/leave`} class="inline">
+            <button type="submit">Withdraw</button>
+          </form>
+        </div>
+      </section>
     </main>
   );
 }
@@ -165,6 +281,7 @@ export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
           {locked ? 'Enter the password to see the room.' : 'Pick a name to join the conversation.'} It vanishes in{' '}
           {formatDuration(room.expiresAt - Date.now())}.
         </p>
+        {room.approveJoins && <p class="muted">The owner lets each person in: you wait until they approve.</p>}
         <ErrorList errors={errors} />
         <form method="post" action={`/rooms/${room.id}/join`} class="stack">
           <div class="field">
@@ -196,7 +313,7 @@ export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
             </div>
           )}
           <button type="submit" class="primary">
-            Join
+            {room.approveJoins ? 'Ask to join' : 'Join'}
           </button>
         </form>
       </section>
@@ -252,15 +369,6 @@ export function GonePage() {
       </section>
     </main>
   );
-}
-
-export function formatLeft(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, '0')}m`;
-  return `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 /** A duration in words for sentences ("10 minutes", "1 hour 5 minutes", "45 seconds"). */

@@ -1,12 +1,16 @@
 // JSON representations of rooms and messages for API clients.
+import type { RequestStatus } from '../rooms/service.ts';
 import type { Room, Message } from '../rooms/types.ts';
 import { messageEvent } from '../realtime/events.ts';
 import { wsOrigin } from './http.ts';
 
-export function roomJson(room: Room, origin: string, users: string[] | null) {
+/** latest: the latest the owner can extend the room to (shown to members). */
+export function roomJson(room: Room, origin: string, users: string[] | null, latest?: number) {
   const base = {
     room_id: room.id,
     password_protected: !!room.passwordHash,
+    locked: !!room.locked,
+    approve_joins: !!room.approveJoins,
     expires_at: new Date(room.expiresAt).toISOString(),
     expires_in_seconds: Math.max(0, Math.round((room.expiresAt - Date.now()) / 1000)),
     url: `${origin}/rooms/${room.id}`,
@@ -21,9 +25,22 @@ export function roomJson(room: Room, origin: string, users: string[] | null) {
     created_at: new Date(room.createdAt).toISOString(),
     max_users: room.maxUsers,
     idle_seconds: room.idleSeconds,
+    ...(latest ? { max_expires_at: new Date(latest).toISOString() } : {}),
     users,
     user_count: users.length,
   };
 }
 
 export const messageJson = (roomId: string, m: Message) => messageEvent(roomId, m);
+
+/** A request to join as JSON. */
+export function requestJson(roomId: string, r: RequestStatus, origin?: string) {
+  return {
+    request_id: r.requestId,
+    room_id: roomId,
+    username: r.username,
+    status: r.status,
+    expires_at: new Date(r.until).toISOString(),
+    ...(origin ? { status_url: `${origin}/rooms/${roomId}/requests/${r.requestId}` } : {}),
+  };
+}

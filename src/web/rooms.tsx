@@ -3,11 +3,11 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RoomError } from '../rooms/errors.ts';
 import { createRoomSchema, fieldErrors, HistoryQuery, JoinSchema, PostMessageSchema } from '../rooms/schema.ts';
-import type { Member } from '../rooms/service.ts';
+import type { Member, RequestStatus } from '../rooms/service.ts';
 import type { Room } from '../rooms/types.ts';
 import { Layout } from '../views/layout.tsx';
 import { Lobby } from '../views/lobby.tsx';
-import { ConfirmPage, GonePage, JoinPage, RoomPage } from '../views/room.tsx';
+import { AskingPage, ConfirmPage, GonePage, JoinPage, RoomPage } from '../views/room.tsx';
 import type { AppEnv } from './env.ts';
 import {
   clearMemberCookie,
@@ -23,9 +23,9 @@ import {
   wsOrigin,
 } from './http.ts';
 import { currentAccount } from './accounts.tsx';
-import { messageJson, roomJson } from './present.ts';
+import { messageJson, requestJson, roomJson } from './present.ts';
 
-type Ctx = Context<AppEnv>;
+export type Ctx = Context<AppEnv>;
 
 const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
 
@@ -50,7 +50,7 @@ function lobbyPage(c: Ctx, props: Partial<Parameters<typeof Lobby>[0]>, status =
   );
 }
 
-function gonePage(c: Ctx) {
+export function gonePage(c: Ctx) {
   return c.html(
     <Layout title="Room gone" account={accountOf(c)}>
       <GonePage />
@@ -75,10 +75,10 @@ function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, error
  */
 const FLASH_COOKIE = 'mayfly_flash';
 const FLASH_MAX_BYTES = 3800;
-const FLASH_STATUSES = new Set([400, 401, 403, 409, 413, 429, 503]);
+const FLASH_STATUSES = new Set([400, 401, 403, 404, 409, 413, 423, 429, 503]);
 type Flash = { status: number; retryAfterMs?: number; errors?: Record<string, string>; values?: Record<string, string>; draft?: string };
 
-function flashRedirect(c: Ctx, id: string, flash: Flash, hash = '') {
+export function flashRedirect(c: Ctx, id: string, flash: Flash, hash = '') {
   const encode = (f: Flash) => Buffer.from(JSON.stringify(f)).toString('base64url');
   let value = encode(flash);
   // A long message in many-byte characters may not fit in a cookie: then only its text is dropped.
@@ -115,9 +115,63 @@ function takeFlash(c: Ctx, id: string): Flash | null {
   }
 }
 
+/** The page of someone who asked to join: waiting (it updates itself), refused, or lapsed (ask again). */
+function askingPage(c: Ctx, room: Room, asking: RequestStatus) {
+  if (asking.status === 'expired' || asking.status === 'denied') clearMemberCookie(c, room.id);
+  if (asking.status === 'expired') {
+    const err = new RoomError('request_expired');
+    return joinPage(c, room, { username: asking.username }, { form: err.message }, 200);
+  }
+  return c.html(
+    <Layout title={asking.status === 'pending' ? `Waiting · ${room.name}` : room.name} account={accountOf(c)} refreshSeconds={asking.status === 'pending' ? 10 : undefined}>
+      <AskingPage room={room} asking={asking} />
+    </Layout>,
+    asking.status === 'pending' ? 200 : 403,
+  );
+}
+
+/** A locked room, for someone not in it: nobody new gets in (423). */
+function lockedPage(c: Ctx, room: Room) {
+  const err = new RoomError('room_locked');
+  c.set('refusal', err.code);
+  return c.html(
+    <Layout title="Room locked" account={accountOf(c)}>
+      <main class="narrow">
+        <section class="card" id="locked">
+          <h1>This room is locked</h1>
+          <p>{err.message} Ask the person who shared the link to unlock it, then try again.</p>
+          <p>
+            <a class="button" href={`/rooms/${room.id}`}>
+              Try again
+            </a>{' '}
+            <a class="button primary" href="/">
+              Back to the lobby
+            </a>
+          </p>
+        </section>
+      </main>
+    </Layout>,
+    423 as 200,
+  );
+}
+
+/** What an owner is told before leaving: who gets the room (the member present longest), or that nobody will. */
+async function ownerLeaveText(c: Ctx, id: string, tokenHash: string): Promise<string> {
+  const seats = await c.var.deps.store.seats(id, Date.now());
+  const next = seats.find((s) => s.tokenHash !== tokenHash);
+  return next
+    ? `You own this room. If you leave, ${next.username} (here the longest) becomes its owner.`
+    : 'You own this room and nobody else is here: if you leave, nobody will own it (nobody can destroy it, lock it or let people in).';
+}
+
 async function roomPage(c: Ctx, room: Room, member: Member, error: string | null = null, status = 200, draft: string | null = null) {
   const { rooms } = c.var.deps;
-  const [messages, users] = await Promise.all([rooms.history(room.id, {}), rooms.users(room.id)]);
+  const owner = member.identity.owner;
+  const [messages, users, requests] = await Promise.all([
+    rooms.history(room.id, {}),
+    rooms.users(room.id),
+    owner ? rooms.requests(room.id, { member }).catch(() => []) : Promise.resolve([]),
+  ]);
   const origin = siteOrigin(c);
   return c.html(
     <Layout title={room.name} live account={accountOf(c)}>
@@ -129,19 +183,21 @@ async function roomPage(c: Ctx, room: Room, member: Member, error: string | null
         users={users}
         error={error}
         draft={draft}
+        requests={requests.map((r) => requestJson(room.id, r))}
+        latest={rooms.latestExpiry(room)}
       />
     </Layout>,
     status as 200,
   );
 }
 
-function roomError(c: Ctx, err: RoomError) {
+export function roomError(c: Ctx, err: RoomError) {
   setRetryAfter(c, err);
   return jsonError(c, err.status, err.code, err.message);
 }
 
 /** The room for a browser route, or the 404 page. */
-async function findRoom(c: Ctx, id: string): Promise<Room | null> {
+export async function findRoom(c: Ctx, id: string): Promise<Room | null> {
   if (!ROOM_ID.test(id)) return null;
   return c.var.deps.rooms.find(id);
 }
@@ -183,7 +239,7 @@ export function roomRoutes() {
       });
       if (json) {
         c.header('Location', `/rooms/${room.id}`);
-        return c.json({ ...roomJson(room, siteOrigin(c), []), owner_token: ownerToken }, 201);
+        return c.json({ ...roomJson(room, siteOrigin(c), [], rooms.latestExpiry(room)), owner_token: ownerToken }, 201);
       }
       setMemberCookie(c, room.id, owner!.token, room.expiresAt);
       return c.redirect(`/rooms/${room.id}`, 303);
@@ -202,14 +258,21 @@ export function roomRoutes() {
     const room = await findRoom(c, id);
     const json = wantsJson(c);
     if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
-    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
+    const { rooms } = c.var.deps;
+    const holder = await rooms.holder(id, memberToken(c));
+    const member = holder && !holder.identity.request ? holder : null;
     if (json) {
       const showAll = !room.passwordHash || member !== null;
-      return c.json(roomJson(room, siteOrigin(c), showAll ? await c.var.deps.rooms.users(id) : null));
+      return c.json(roomJson(room, siteOrigin(c), showAll ? await rooms.users(id) : null, rooms.latestExpiry(room)));
     }
     const flash = takeFlash(c, id);
     if (flash) setRetryAfter(c, flash); // a refused form post's 429 or 503, shown here after the redirect
+    const asking = rooms.requestStatus(holder);
+    if (asking) return askingPage(c, room, asking);
+    if (!member && room.locked) return lockedPage(c, room);
     if (!member) return joinPage(c, room, flash?.values ?? {}, flash?.errors ?? null, flash?.status ?? 200);
+    // The owner may have given the room more time: the cookie lasts as long as the room.
+    setMemberCookie(c, id, member.token, room.expiresAt);
     try {
       await c.var.deps.rooms.present(id, member, 'page');
     } catch (err) {
@@ -243,6 +306,8 @@ export function roomRoutes() {
       // Signed in (session cookie, or an account token as Bearer): the name is verified.
       const verifiedAs = (await currentAccount(c)) ?? undefined;
       const member = await c.var.deps.rooms.join(id, parsed.data, { verifiedAs, address: clientAddress(c) }, json ? 'api' : 'page');
+      const asking = c.var.deps.rooms.requestStatus(member);
+      if (asking && json) return c.json({ ...requestJson(id, asking, siteOrigin(c)), token: member.token }, 202);
       if (json) {
         return c.json({
           token: member.token,
@@ -267,11 +332,12 @@ export function roomRoutes() {
     const json = wantsJson(c);
     const room = await findRoom(c, id);
     if (!room) return json ? jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.') : gonePage(c);
-    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
-    if (!member)
-      return json
-        ? roomError(c, new RoomError('unauthorized'))
-        : flashRedirect(c, id, { status: 401, errors: { form: 'Join the room to send messages.' } });
+    const holder = await c.var.deps.rooms.holder(id, memberToken(c));
+    const member = holder && !holder.identity.request ? holder : null;
+    if (!member) {
+      const refusal = c.var.deps.rooms.refusalFor(holder, new RoomError('unauthorized', 'Join the room to send messages.'));
+      return json ? roomError(c, refusal) : flashRedirect(c, id, { status: refusal.status, errors: { form: refusal.message } });
+    }
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
     const parsed = PostMessageSchema.safeParse(body);
@@ -299,8 +365,8 @@ export function roomRoutes() {
     const id = c.req.param('id');
     const room = await findRoom(c, id);
     if (!room) return jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.');
-    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
-    if (!member) return roomError(c, new RoomError('unauthorized'));
+    const holder = await c.var.deps.rooms.holder(id, memberToken(c));
+    if (!holder || holder.identity.request) return roomError(c, c.var.deps.rooms.refusalFor(holder));
     const q = HistoryQuery.safeParse(c.req.query());
     if (!q.success) return validationError(c, q.error);
     const limit = q.data.limit ?? 50;
@@ -338,7 +404,7 @@ export function roomRoutes() {
         : member.identity.owner
           ? {
               title: 'Leave this room?',
-              text: 'You own this room. If you leave, you give up ownership for good: nobody can destroy it any more.',
+              text: await ownerLeaveText(c, id, member.tokenHash),
               button: 'Leave',
             }
           : { title: 'Leave this room?', text: 'You can join again with the link while the room lasts.', button: 'Leave' };
@@ -357,8 +423,9 @@ export function roomRoutes() {
   app.post('/rooms/:id/leave', async (c) => {
     const id = c.req.param('id');
     const json = wantsJson(c);
-    const member = await c.var.deps.rooms.authenticate(id, memberToken(c));
-    // An owner leaving from a page gives up the room for good: that is asked first (GET shows the question).
+    // A member leaves; someone still asking to join withdraws the request.
+    const member = await c.var.deps.rooms.holder(id, memberToken(c));
+    // An owner leaving from a page hands the room over: that is asked first (GET shows the question).
     if (member?.identity.owner && !json && (await readBody(c))?.confirmed !== '1') return c.redirect(`/rooms/${id}/leave`, 303);
     if (member) await c.var.deps.rooms.leave(id, member);
     clearMemberCookie(c, id);

@@ -5,8 +5,8 @@ import type { Deps } from '../deps.ts';
 import { errorEvent, historyEvent } from '../realtime/events.ts';
 import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtime/hub.ts';
 import { RoomError } from '../rooms/errors.ts';
-import { LIMITS, parseClientFrame, Username } from '../rooms/schema.ts';
-import type { Member } from '../rooms/service.ts';
+import { type ClientFrame, LIMITS, parseClientFrame, Username } from '../rooms/schema.ts';
+import type { Actor, Member } from '../rooms/service.ts';
 import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
@@ -19,6 +19,11 @@ const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
   room_full: CLOSE.full,
   name_taken: CLOSE.full,
   name_reserved: CLOSE.forbidden,
+  name_banned: CLOSE.forbidden,
+  room_locked: CLOSE.locked,
+  pending_approval: CLOSE.forbidden,
+  join_denied: CLOSE.forbidden,
+  request_expired: CLOSE.forbidden,
   rate_limited: CLOSE.tooMany,
 };
 
@@ -72,8 +77,15 @@ async function admit(
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
-    const member: Member | null = await deps.rooms.authenticate(roomId, q.token);
-    if (member) return { ...data, tokenHash: member.tokenHash, identity: member.identity, admission: { guest: false } };
+    const holder: Member | null = await deps.rooms.holder(roomId, q.token);
+    if (holder && !holder.identity.request) {
+      return { ...data, tokenHash: holder.tokenHash, identity: holder.identity, admission: { guest: false } };
+    }
+    // Someone who asked to join: not in until the owner approves.
+    if (holder) {
+      const refusal = deps.rooms.refusalFor(holder);
+      return reject(CLOSE_FOR[refusal.code] ?? CLOSE.forbidden, refusal.message);
+    }
     if (kind === 'ws' && !room.passwordHash && !q.token) {
       const name = q.username === undefined ? undefined : Username.safeParse(q.username);
       if (name && !name.success) return reject(CLOSE.forbidden, `invalid username: ${name.error.issues[0]?.message}`);
@@ -131,6 +143,27 @@ function contentWords(issue: { code?: string; path: PropertyKey[] } | undefined)
   if (issue.code === 'too_big') return `That message is too long (at most ${LIMITS.content} characters).`;
   if (issue.code === 'invalid_type') return LIVE_WORDS.invalid_frame!;
   return 'That message contains characters that cannot be sent (control characters or broken text).';
+}
+
+/** An owner's control frame, done through the room service (which checks ownership). */
+async function ownerFrame(deps: Deps, roomId: string, by: Actor, f: Exclude<ClientFrame, { type: 'message' | 'typing' }>): Promise<void> {
+  const { rooms } = deps;
+  switch (f.type) {
+    case 'kick':
+      return void (await rooms.kick(roomId, by, f.username));
+    case 'lock':
+    case 'unlock':
+      return rooms.setLocked(roomId, by, f.type === 'lock');
+    case 'approval':
+      return rooms.setApproval(roomId, by, f.approve_joins);
+    case 'extend':
+      return void (await rooms.extend(roomId, by, f.seconds));
+    case 'owner':
+      return void (await rooms.handOver(roomId, by, f.username));
+    case 'approve':
+    case 'deny':
+      return void (await rooms.decide(roomId, by, f.request_id, f.type === 'approve'));
+  }
 }
 
 /** How often, at most, a socket is told of messages refused because storage is busy. */
@@ -267,14 +300,18 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       }
       const isMessage = frame.data.type === 'message';
       try {
-        if (frame.data.type === 'message') {
-          await rooms.post(roomId, memberOf(ws), frame.data.content, ws.data.address);
+        const f = frame.data;
+        if (f.type === 'message') {
+          await rooms.post(roomId, memberOf(ws), f.content, ws.data.address);
           ws.data.strikes = 0;
-        } else {
+        } else if (f.type === 'typing') {
           const now = performance.now();
           if (ws.data.typingAt !== undefined && now - ws.data.typingAt < 1000) return;
           ws.data.typingAt = now;
           await rooms.typing(roomId, memberOf(ws));
+        } else {
+          // The owner's controls: done, everyone hears of it as an event; refused, an error frame says why.
+          await ownerFrame(deps, roomId, { member: memberOf(ws) }, f);
         }
       } catch (err) {
         if (err instanceof RoomError) {

@@ -124,7 +124,7 @@ describe('the room page without JavaScript', () => {
     const { html } = await page(`/rooms/${id}`, cookie);
     expect(html).toContain(`<a class="button" href="/rooms/${id}/leave">Leave</a>`);
     const ask = await page(`/rooms/${id}/leave`, cookie);
-    expect(ask.html).toContain('give up ownership for good');
+    expect(ask.html).toContain('if you leave, nobody will own it');
     // A POST without the confirmation goes to the question.
     const unasked = await form(`/rooms/${id}/leave`, {}, cookie);
     expect(unasked.res.headers.get('location')).toBe(`/rooms/${id}/leave`);

@@ -37,7 +37,10 @@ export async function startCluster(instances: number, env: Record<string, string
   });
   let output = '';
   const keep = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output = (output + new TextDecoder().decode(chunk)).slice(-4000);
+    const reader = stream.getReader();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      output = (output + new TextDecoder().decode(read.value)).slice(-4000);
+    }
   };
   void keep(proc.stdout as ReadableStream<Uint8Array>);
   void keep(proc.stderr as ReadableStream<Uint8Array>);
