@@ -27,8 +27,25 @@
     });
   }
 
+  // Waiting for the owner to let me in: ask every 2 s; once decided, reload (the room, or the answer).
+  function waitForOwner() {
+    var waiting = document.getElementById('waiting');
+    var url = waiting?.getAttribute('data-status-url');
+    if (!url) return;
+    var ask = () =>
+      fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        .then((r) => r.json())
+        .then((body) => {
+          if (body?.status && body.status !== 'pending') location.reload();
+          else setTimeout(ask, 2000);
+        })
+        .catch(() => setTimeout(ask, 4000));
+    setTimeout(ask, 2000);
+  }
+
   function init() {
     localizeTimes(document);
+    waitForOwner();
     var room = document.getElementById('room');
     if (!room) return;
     var me = room.getAttribute('data-me');
@@ -55,15 +72,20 @@
     scrollDown();
 
     // Countdown to expiry.
-    var countdown = document.getElementById('countdown');
     var timer = null;
-    if (countdown) {
-      var expiresAt = Number(countdown.getAttribute('data-expires-at'));
+    if (document.getElementById('countdown')) {
       var warned = false;
       var tick = () => {
-        var left = expiresAt - Date.now();
+        // Read each time: when the owner adds time, the server replaces the element with the new end.
+        var countdown = document.getElementById('countdown');
+        if (!countdown) return;
+        var left = Number(countdown.getAttribute('data-expires-at')) - Date.now();
         countdown.textContent = formatLeft(left);
-        if (left <= 60000) countdown.classList.add('soon');
+        countdown.classList.toggle('soon', left <= 60000);
+        if (left > 60000 && warned) {
+          warned = false;
+          messages.querySelector('[data-expiry-soon]')?.remove();
+        }
         // Once, in the chat: the room is about to vanish.
         if (left <= 60000 && left > 0 && !warned && !room.classList.contains('is-ended')) {
           warned = true;
@@ -76,7 +98,6 @@
               : 'Less than a minute left: this room and every message in it vanish soon.';
           messages.append(li);
         }
-        if (left <= 0) clearInterval(timer);
       };
       timer = setInterval(tick, 1000);
       tick();
@@ -201,6 +222,35 @@
       }
       showTyping();
     }).observe(typing, { childList: true });
+
+    // The people list arrives live for everyone alike: my own name gets no owner actions.
+    var members = document.getElementById('members');
+    var markMe = () => {
+      members?.querySelectorAll('li[data-name]').forEach((li) => {
+        li.classList.toggle('me', li.getAttribute('data-name') === room.getAttribute('data-my-name'));
+      });
+    };
+    if (members) new MutationObserver(markMe).observe(members, { childList: true });
+    markMe();
+
+    // Requests to join lapse unanswered: they leave the owner's list on time.
+    var requests = document.getElementById('requests');
+    if (requests)
+      setInterval(() => {
+        requests.querySelectorAll('li[data-until]').forEach((li) => {
+          if (Number(li.getAttribute('data-until')) <= Date.now()) li.remove();
+        });
+      }, 1000);
+
+    // Ownership moved to me or away from me: my controls change, so the page is drawn again.
+    var ownerName = document.getElementById('owner-name');
+    var watchOwner = () =>
+      new MutationObserver(() => {
+        var now = document.getElementById('owner-name');
+        var member = now?.getAttribute('data-member');
+        if (member && (member === me || room.hasAttribute('data-owner'))) location.reload();
+      }).observe(ownerName?.parentNode || room, { childList: true, subtree: true });
+    watchOwner();
 
     // Mentions: "@name" (any case) in someone else's message.
     var myName = room.getAttribute('data-my-name') || '';
@@ -450,6 +500,29 @@
       unread = 0;
       document.title = baseTitle;
     }
+    // The owner removed me: the room is not mine to see any more.
+    function removed() {
+      room.classList.add('is-removed');
+      if (timer) clearInterval(timer);
+      status.textContent = '';
+      status.className = 'conn';
+      var box = document.createElement('div');
+      box.id = 'composer';
+      box.className = 'ended';
+      box.setAttribute('role', 'status');
+      var strong = document.createElement('strong');
+      strong.textContent = 'The owner removed you from this room.';
+      var link = document.createElement('a');
+      link.href = '/';
+      link.textContent = 'Back to the lobby';
+      box.append(strong, ' ', link);
+      document.getElementById('composer')?.replaceWith(box);
+      document.getElementById('notify-mentions')?.closest('label')?.remove();
+      messages.replaceChildren();
+      document.getElementById('members')?.replaceChildren();
+      baseTitle = 'Removed · mayfly';
+      document.title = baseTitle;
+    }
     var RECONNECTS = [1001, 1005, 1006, 1011, 1012, 1013, 1014];
     document.addEventListener('htmx:ws:close', (e) => {
       var code = e.detail?.code;
@@ -459,6 +532,9 @@
         status.textContent = '';
         status.className = 'conn';
         ended();
+      } else if (code === 4403) {
+        // An open room page is closed with 4403 only when the owner removes this member.
+        removed();
       } else if (RECONNECTS.indexOf(code) < 0) {
         status.textContent = 'Disconnected — reload the page to reconnect.';
         status.className = 'conn bad';

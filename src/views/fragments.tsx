@@ -88,7 +88,12 @@ export function MemberItems({ users, roomId, me }: { users: string[]; roomId: st
               <form method="post" action={`/rooms/${roomId}/kick`} hx-ws:send="" class="inline">
                 <input type="hidden" name="type" value="kick" />
                 <input type="hidden" name="username" value={u} />
-                <button type="submit" class="small danger" aria-label={`Remove ${u}`} title="Remove from the room (their name cannot come back)">
+                <button
+                  type="submit"
+                  class="small danger"
+                  aria-label={`Remove ${u}`}
+                  title="Remove from the room (their name cannot come back)"
+                >
                   Remove
                 </button>
               </form>
@@ -261,7 +266,7 @@ export function renderLive(event: RoomEvent): string | null {
       return (
         <>
           <hx-partial hx-target="#messages" hx-swap="beforeend">
-            <Notice text={`The owner added time: the room now vanishes at ${hhmm(event.expires_at, true)}.`} timestamp={event.timestamp} />
+            <Notice text="The owner added time: the countdown shows the new end." timestamp={event.timestamp} />
           </hx-partial>
           <hx-partial hx-target="#countdown" hx-swap="outerHTML">
             <Countdown expiresAt={until} />
@@ -292,9 +297,14 @@ export function renderLive(event: RoomEvent): string | null {
       ).toString();
     case 'join_request':
       return (
-        <hx-partial hx-target="#requests" hx-swap="beforeend">
-          <RequestItem roomId={event.room_id} r={event} />
-        </hx-partial>
+        <>
+          <hx-partial hx-target="#requests" hx-swap="beforeend">
+            <RequestItem roomId={event.room_id} r={event} />
+          </hx-partial>
+          <hx-partial hx-target="#messages" hx-swap="beforeend">
+            <Notice text={`${event.username} asks to join: answer under Owner controls.`} timestamp={event.timestamp} />
+          </hx-partial>
+        </>
       ).toString();
     case 'join_request_closed':
       return (

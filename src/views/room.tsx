@@ -70,11 +70,10 @@ export function RoomPage({ room, link, me, messages, users, error, draft, reques
               You are <strong>{me.username}</strong>
               {me.owner ? ' (owner)' : ''}
             </span>
-            {!me.owner && (
-              <span>
-                Owner: <strong id="owner-name">{room.ownerName}</strong>
-              </span>
-            )}
+            {/* The owner's page keeps it hidden; a new owner's name replaces it live (app.js reloads whose controls change). */}
+            <span hidden={me.owner}>
+              Owner: <strong id="owner-name">{room.ownerName}</strong>
+            </span>
             <span class="countdown-wrap" id="countdown-wrap">
               Vanishes in <Countdown expiresAt={room.expiresAt} />
             </span>
@@ -188,48 +187,57 @@ function OwnerPanel({ room, requests, latest }: { room: Room; requests: RequestV
   const headroom = Math.floor((latest - room.expiresAt) / 1000);
   const choices = EXTEND_CHOICES.filter(([s], i) => i === 0 || s <= headroom);
   return (
-    <section class="owner-panel" aria-labelledby="owner-title">
-      <h2 id="owner-title">Owner controls</h2>
-      <h3>
-        Asking to join
-      </h3>
+    <section class="owner-panel" aria-label="Owner controls">
+      <h2 class="requests-title">Asking to join</h2>
       <ul id="requests" class="requests">
         <li class="none">Nobody is waiting.</li>
         {requests.map((r) => (
           <RequestItem roomId={room.id} r={r} />
         ))}
       </ul>
-      <LockControl roomId={room.id} locked={!!room.locked} />
-      <ApprovalControl roomId={room.id} on={!!room.approveJoins} />
-      {headroom > 0 ? (
-        <form id="extend-control" method="post" action={`/rooms/${room.id}/extend`} hx-ws:send="" class="owner-control">
-          <input type="hidden" name="type" value="extend" />
-          <label for="extend-seconds">Add time</label>
-          <span class="row-inline">
-            <select id="extend-seconds" name="seconds">
-              {choices.map(([seconds, words]) => (
-                <option value={String(seconds)}>{words}</option>
-              ))}
-            </select>
-            <button type="submit">Add</button>
-          </span>
-          <small>A room lasts at most {formatDuration(latest - room.createdAt)} from its creation.</small>
-        </form>
-      ) : (
-        <p class="limits">This room already lasts as long as a room can.</p>
-      )}
+      {/* Folded by default: on a phone the chat keeps the screen. */}
+      <details class="owner-more">
+        <summary>Owner controls</summary>
+        <LockControl roomId={room.id} locked={!!room.locked} />
+        <ApprovalControl roomId={room.id} on={!!room.approveJoins} />
+        {headroom > 0 ? (
+          <form id="extend-control" method="post" action={`/rooms/${room.id}/extend`} hx-ws:send="" class="owner-control">
+            <input type="hidden" name="type" value="extend" />
+            <label for="extend-seconds">Add time</label>
+            <span class="row-inline">
+              <select id="extend-seconds" name="seconds">
+                {choices.map(([seconds, words]) => (
+                  <option value={String(seconds)}>{words}</option>
+                ))}
+              </select>
+              <button type="submit">Add</button>
+            </span>
+            <small>A room lasts at most {formatDuration(latest - room.createdAt)} from its creation.</small>
+          </form>
+        ) : (
+          <p class="limits">This room already lasts as long as a room can.</p>
+        )}
+      </details>
     </section>
   );
 }
 
 /** The page of someone who asked to join a room that asks its owner: waiting, or turned away. */
-export function AskingPage({ room, asking }: { room: Room; asking: { requestId: string; username: string; status: string; until: number } }) {
+export function AskingPage({
+  room,
+  asking,
+}: {
+  room: Room;
+  asking: { requestId: string; username: string; status: string; until: number };
+}) {
   if (asking.status === 'denied') {
     return (
       <main class="narrow">
         <section class="card">
           <h1>The owner did not let you in</h1>
-          <p>Your request to join “{room.name}” as {asking.username} was turned away.</p>
+          <p>
+            Your request to join “{room.name}” as {asking.username} was turned away.
+          </p>
           <p>
             <a class="button primary" href="/">
               Back to the lobby
@@ -244,8 +252,8 @@ export function AskingPage({ room, asking }: { room: Room; asking: { requestId: 
       <section class="card" id="waiting" data-status-url={`/rooms/${room.id}/requests/${asking.requestId}`}>
         <h1>Waiting for the owner</h1>
         <p>
-          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the
-          room as soon as they let you in.
+          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the room as
+          soon as they let you in.
         </p>
         <p class="muted">Your request lapses in {formatDuration(asking.until - Date.now())} if nobody answers.</p>
         <div class="confirm-actions">
