@@ -53,15 +53,15 @@ describe.skipIf(!need('chromium'))('browser: chatting', () => {
       const alice = await newPage();
       const bob = await newPage();
       const link = await createInLobby(alice, server.origin, 'Lunch plans', 'alice');
-      expect(await texts(alice.locator('#members li'))).toEqual(['alice']);
+      expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice']);
 
       await joinByLink(bob, link, 'bob');
       expect(await bob.getByRole('heading', { level: 1 }).textContent()).toBe('Lunch plans');
 
       // bob's arrival shows on both sides, live for alice, with a join notice.
-      await eventually(async () => expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob']));
+      await eventually(async () => expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob']));
       expect(await alice.locator('#member-count').textContent()).toBe('2');
-      expect(await texts(bob.locator('#members li'))).toEqual(['alice', 'bob']);
+      expect(await texts(bob.locator('#members li .member-name'))).toEqual(['alice', 'bob']);
       await alice.locator('#messages li.notice', { hasText: 'bob joined' }).waitFor();
 
       // bob types: alice sees it, bob does not see himself typing.
@@ -122,7 +122,7 @@ describe.skipIf(!need('chromium'))('browser: chatting', () => {
       expect(await texts(carol.locator('#messages li.msg .who'))).toEqual(['alice', 'bob', 'alice']);
       expect(await carol.locator('#messages li.msg.mine').count()).toBe(0);
       expect(await carol.locator('#messages li.empty').count()).toBe(0);
-      await eventually(async () => expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob', 'carol']));
+      await eventually(async () => expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob', 'carol']));
 
       // And the newcomer is live too.
       await send(bob, 'welcome carol');
@@ -196,8 +196,8 @@ describe.skipIf(!need('chromium'))('browser: chatting', () => {
 
       // Nobody saw alice leave and come back.
       expect(await texts(bob.locator('#messages li.notice'))).toEqual(noticesBefore);
-      expect(await texts(bob.locator('#members li'))).toEqual(['alice', 'bob']);
-      expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob']);
+      expect(await texts(bob.locator('#members li .member-name'))).toEqual(['alice', 'bob']);
+      expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob']);
     },
     TEST_MS,
   );

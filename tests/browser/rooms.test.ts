@@ -100,7 +100,7 @@ describe.skipIf(!need('chromium'))('browser: room access and lifecycle', () => {
       await waitLive(bob);
       expect(await bob.getByRole('heading', { level: 1 }).textContent()).toBe('Secret garden');
       expect(await bodies(bob)).toEqual(['the roses are blue']);
-      await eventually(async () => expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob']));
+      await eventually(async () => expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob']));
     },
     TEST_MS,
   );
@@ -122,7 +122,7 @@ describe.skipIf(!need('chromium'))('browser: room access and lifecycle', () => {
       await carol.getByRole('alert').filter({ hasText: 'This room is full' }).waitFor();
       expect(await carol.locator('#messages').count()).toBe(0);
       expect(await carol.getByRole('button', { name: 'Join' }).isVisible()).toBe(true);
-      expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob']);
+      expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob']);
     },
     TEST_MS,
   );
@@ -232,7 +232,7 @@ describe.skipIf(!need('chromium'))('browser: room access and lifecycle', () => {
 
       await alice.reload();
       expect(await bodies(alice)).toEqual(['no scripts needed']);
-      expect(await texts(alice.locator('#members li'))).toEqual(['alice', 'bob']);
+      expect(await texts(alice.locator('#members li .member-name'))).toEqual(['alice', 'bob']);
       await alice.getByLabel('Message').fill('got it');
       expect((await submit(alice, 'Send', /\/messages$/)).status()).toBe(303);
       expect(await bodies(alice)).toEqual(['no scripts needed', 'got it']);
