@@ -39,11 +39,23 @@ const optionalJsonInt = (min: number, max: number) => z.preprocess((v) => (v ===
 
 /** A JSON boolean (null: not given). */
 const optionalJsonBool = z.preprocess((v) => (v === null ? undefined : v), z.boolean({ message: 'must be true or false' }).optional());
-const FORM_BOOLEANS: Record<string, boolean> = { on: true, true: true, '1': true, yes: true, off: false, false: false, '0': false, no: false };
+const FORM_BOOLEANS: Record<string, boolean> = {
+  on: true,
+  true: true,
+  '1': true,
+  yes: true,
+  off: false,
+  false: false,
+  '0': false,
+  no: false,
+};
 const formBool = (v: unknown) => (typeof v === 'string' ? (FORM_BOOLEANS[v.trim().toLowerCase()] ?? v) : v);
 /** A form checkbox or choice: on/true/1/yes, or off/false/0/no. */
 const FormBool = z.preprocess(formBool, z.boolean({ message: 'must be true or false' }));
-const optionalFormBool = z.preprocess((v) => (v === '' || v === null ? undefined : formBool(v)), z.boolean({ message: 'must be true or false' }).optional());
+const optionalFormBool = z.preprocess(
+  (v) => (v === '' || v === null ? undefined : formBool(v)),
+  z.boolean({ message: 'must be true or false' }).optional(),
+);
 /** A form field of decimal digits as a number (anything else is left for the schema to refuse). */
 const formInt = (v: unknown) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v);
 
@@ -145,7 +157,9 @@ const ExtendSeconds = wholeNumber(1, 30 * 86400);
 export const UsernameBody = z.object({ username: Username });
 export const extendSchema = (json: boolean) => z.object({ seconds: json ? ExtendSeconds : z.preprocess(formInt, ExtendSeconds) });
 export const approvalSchema = (json: boolean) =>
-  z.object({ approve_joins: z.preprocess((v) => (v === undefined ? null : v), json ? z.boolean({ message: 'must be true or false' }) : FormBool) });
+  z.object({
+    approve_joins: z.preprocess((v) => (v === undefined ? null : v), json ? z.boolean({ message: 'must be true or false' }) : FormBool),
+  });
 
 /** Frames a client may send on either socket. htmx adds `headers`; unknown keys are ignored. */
 export const ClientFrame = z.discriminatedUnion('type', [

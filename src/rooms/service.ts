@@ -538,7 +538,10 @@ export class RoomService {
       await this.publish(roomId, memberRemovedEvent(roomId, t.identity.memberId, 'kicked'));
     }
     const name = targets[0]!.identity.username;
-    await this.publish(roomId, ownerEvent<KickEvent>(roomId, { type: 'user_kicked', username: name, users: users ?? (await this.users(roomId)) }));
+    await this.publish(
+      roomId,
+      ownerEvent<KickEvent>(roomId, { type: 'user_kicked', username: name, users: users ?? (await this.users(roomId)) }),
+    );
     this.deps.log.info('member removed by the owner', { room_id: roomId });
     return { username: name };
   }
@@ -548,7 +551,8 @@ export class RoomService {
     const room = await this.get(roomId);
     await this.requireOwner(room, by);
     if (!(await this.deps.store.setRoomFlags(roomId, { locked }))) throw new RoomError('not_found');
-    if (!!room.locked !== locked) await this.publish(roomId, ownerEvent<LockEvent>(roomId, { type: locked ? 'room_locked' : 'room_unlocked' }));
+    if (!!room.locked !== locked)
+      await this.publish(roomId, ownerEvent<LockEvent>(roomId, { type: locked ? 'room_locked' : 'room_unlocked' }));
   }
 
   /** Turns approval of each join on or off. Requests already waiting stay for the owner to answer. */
@@ -572,7 +576,10 @@ export class RoomService {
     await this.requireOwner(room, by);
     const latest = this.latestExpiry(room);
     if (room.expiresAt >= latest) {
-      throw new RoomError('extend_limit', `This room already lasts as long as a room can: ${this.deps.config.MAX_EXPIRY_SECONDS} seconds from its creation.`);
+      throw new RoomError(
+        'extend_limit',
+        `This room already lasts as long as a room can: ${this.deps.config.MAX_EXPIRY_SECONDS} seconds from its creation.`,
+      );
     }
     const expiresAt = await this.deps.store.extendRoom(roomId, seconds * 1000, latest);
     if (expiresAt === null) throw new RoomError('not_found');
@@ -589,7 +596,9 @@ export class RoomService {
     const { member: owner } = await this.requireOwner(room, by);
     const seated = new Set((await this.deps.store.seats(roomId, Date.now())).map((s) => s.tokenHash));
     // A member here now, before one whose seat lapsed (who may share the name).
-    const [target] = (await this.membersNamed(roomId, username)).sort((a, b) => Number(seated.has(b.tokenHash)) - Number(seated.has(a.tokenHash)));
+    const [target] = (await this.membersNamed(roomId, username)).sort(
+      (a, b) => Number(seated.has(b.tokenHash)) - Number(seated.has(a.tokenHash)),
+    );
     if (!target) throw new RoomError('member_not_found');
     if (target.tokenHash === owner?.tokenHash) throw new RoomError('invalid_target', 'You already own this room.');
     if (!(await this.deps.store.transferOwner(roomId, target.tokenHash))) throw new RoomError('member_not_found');
@@ -633,7 +642,10 @@ export class RoomService {
       await this.deps.store.putIdentity(roomId, found.tokenHash, { ...found.identity, request: { ...request, status: 'denied' } });
     }
     const status = approve ? 'approved' : 'denied';
-    await this.publish(roomId, ownerEvent<JoinRequestClosedEvent>(roomId, { type: 'join_request_closed', request_id: requestId, username, status }));
+    await this.publish(
+      roomId,
+      ownerEvent<JoinRequestClosedEvent>(roomId, { type: 'join_request_closed', request_id: requestId, username, status }),
+    );
     return { requestId, username, status, until: request.until };
   }
 

@@ -34,7 +34,15 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async createRoom(room: Room): Promise<void> {
-    this.map.set(key(room.id), { room, seq: 0, emptySince: room.createdAt, seats: [], members: new Map(), banned: new Set(), history: null } satisfies Entry);
+    this.map.set(key(room.id), {
+      room,
+      seq: 0,
+      emptySince: room.createdAt,
+      seats: [],
+      members: new Map(),
+      banned: new Set(),
+      history: null,
+    } satisfies Entry);
   }
 
   async getRoom(id: string): Promise<Room | null> {

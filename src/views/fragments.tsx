@@ -88,7 +88,12 @@ export function MemberItems({ users, roomId, me }: { users: string[]; roomId: st
               <form method="post" action={`/rooms/${roomId}/kick`} hx-ws:send="" class="inline">
                 <input type="hidden" name="type" value="kick" />
                 <input type="hidden" name="username" value={u} />
-                <button type="submit" class="small danger" aria-label={`Remove ${u}`} title="Remove from the room (their name cannot come back)">
+                <button
+                  type="submit"
+                  class="small danger"
+                  aria-label={`Remove ${u}`}
+                  title="Remove from the room (their name cannot come back)"
+                >
                   Remove
                 </button>
               </form>

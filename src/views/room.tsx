@@ -190,9 +190,7 @@ function OwnerPanel({ room, requests, latest }: { room: Room; requests: RequestV
   return (
     <section class="owner-panel" aria-labelledby="owner-title">
       <h2 id="owner-title">Owner controls</h2>
-      <h3>
-        Asking to join
-      </h3>
+      <h3>Asking to join</h3>
       <ul id="requests" class="requests">
         <li class="none">Nobody is waiting.</li>
         {requests.map((r) => (
@@ -223,13 +221,21 @@ function OwnerPanel({ room, requests, latest }: { room: Room; requests: RequestV
 }
 
 /** The page of someone who asked to join a room that asks its owner: waiting, or turned away. */
-export function AskingPage({ room, asking }: { room: Room; asking: { requestId: string; username: string; status: string; until: number } }) {
+export function AskingPage({
+  room,
+  asking,
+}: {
+  room: Room;
+  asking: { requestId: string; username: string; status: string; until: number };
+}) {
   if (asking.status === 'denied') {
     return (
       <main class="narrow">
         <section class="card">
           <h1>The owner did not let you in</h1>
-          <p>Your request to join “{room.name}” as {asking.username} was turned away.</p>
+          <p>
+            Your request to join “{room.name}” as {asking.username} was turned away.
+          </p>
           <p>
             <a class="button primary" href="/">
               Back to the lobby
@@ -244,8 +250,8 @@ export function AskingPage({ room, asking }: { room: Room; asking: { requestId: 
       <section class="card" id="waiting" data-status-url={`/rooms/${room.id}/requests/${asking.requestId}`}>
         <h1>Waiting for the owner</h1>
         <p>
-          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the
-          room as soon as they let you in.
+          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the room as
+          soon as they let you in.
         </p>
         <p class="muted">Your request lapses in {formatDuration(asking.until - Date.now())} if nobody answers.</p>
         <div class="confirm-actions">

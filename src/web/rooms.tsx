@@ -123,7 +123,11 @@ function askingPage(c: Ctx, room: Room, asking: RequestStatus) {
     return joinPage(c, room, { username: asking.username }, { form: err.message }, 200);
   }
   return c.html(
-    <Layout title={asking.status === 'pending' ? `Waiting · ${room.name}` : room.name} account={accountOf(c)} refreshSeconds={asking.status === 'pending' ? 10 : undefined}>
+    <Layout
+      title={asking.status === 'pending' ? `Waiting · ${room.name}` : room.name}
+      account={accountOf(c)}
+      refreshSeconds={asking.status === 'pending' ? 10 : undefined}
+    >
       <AskingPage room={room} asking={asking} />
     </Layout>,
     asking.status === 'pending' ? 200 : 403,
