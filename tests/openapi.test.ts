@@ -129,7 +129,7 @@ describe('GET /openapi.json', () => {
     const params = ws.parameters.map((p: Json) => p.name);
     expect(params).toEqual(expect.arrayContaining(['id', 'token', 'username', 'display_name', 'since']));
     expect(Object.keys(ws.responses)).toContain('101');
-    for (const code of ['4401', '4403', '4404', '4409', '4410', '4429', '1012']) {
+    for (const code of ['4401', '4403', '4404', '4409', '4410', '4423', '4429', '1012']) {
       expect(ws['x-websocket'].closeCodes[code]).toBeString();
       expect(ws.description).toContain(code);
     }
@@ -138,9 +138,32 @@ describe('GET /openapi.json', () => {
       const t = deref(e.allOf?.[0] ?? e).properties.type;
       return t.const ? [t.const] : t.enum;
     });
-    expect(types.sort()).toEqual(['error', 'history', 'message', 'room_destroyed', 'room_expired', 'typing', 'user_joined', 'user_left']);
+    expect(types.sort()).toEqual(
+      [
+        'error',
+        'history',
+        'message',
+        'room_destroyed',
+        'room_expired',
+        'typing',
+        'user_joined',
+        'user_left',
+        // The owner's controls (issue 14); join_request and join_request_closed go to the owner's sockets only.
+        'user_kicked',
+        'room_locked',
+        'room_unlocked',
+        'approval_changed',
+        'room_extended',
+        'owner_changed',
+        'join_request',
+        'join_request_closed',
+      ].sort(),
+    );
     const frames = deref(ws['x-websocket'].clientFrames).oneOf.map((f: Json) => f.properties.type.const ?? f.properties.type.enum?.[0]);
-    expect(frames.sort()).toEqual(['message', 'typing']);
+    expect(frames.sort()).toEqual(['approval', 'approve', 'deny', 'extend', 'kick', 'lock', 'message', 'owner', 'typing', 'unlock']);
+    for (const frame of ['kick', 'lock', 'unlock', 'extend', 'owner', 'approve', 'deny', 'approval']) {
+      expect(ws.description).toContain(`{"type":"${frame}"`);
+    }
   });
 });
 
@@ -191,6 +214,83 @@ describe('this round’s contract', () => {
     expect(join.properties.username.description).toContain('NFKC');
     expect(join.properties.username.description).not.toContain('case-insensitive');
     expect(doc.info.description).toContain('Retry-After');
+  });
+});
+
+describe('the owner’s controls (issue 14)', () => {
+  const OWNER_ROUTES: Array<[string, string]> = [
+    ['/rooms/{id}/kick', 'post'],
+    ['/rooms/{id}/lock', 'post'],
+    ['/rooms/{id}/unlock', 'post'],
+    ['/rooms/{id}/approval', 'post'],
+    ['/rooms/{id}/extend', 'post'],
+    ['/rooms/{id}/owner', 'post'],
+    ['/rooms/{id}/requests', 'get'],
+    ['/rooms/{id}/requests/{request}/approve', 'post'],
+    ['/rooms/{id}/requests/{request}/deny', 'post'],
+  ];
+
+  test('owner routes: the owner’s member token, the owner_token or the cookie; 403 forbidden otherwise', () => {
+    for (const [path, method] of OWNER_ROUTES) {
+      const op = doc.paths[path][method];
+      expect({ path, security: op.security }).toEqual({
+        path,
+        security: expect.arrayContaining([{ memberToken: [] }, { ownerToken: [] }, { memberCookie: [] }]),
+      });
+      expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '303', '403', '404', '503']));
+      expect(Object.keys(op.responses['403'].content['application/json'].examples)).toContain('forbidden');
+    }
+  });
+
+  test('the new error codes are documented where they happen', () => {
+    const codes = (path: string, method: string, status: string) =>
+      Object.keys(doc.paths[path][method].responses[status].content['application/json'].examples);
+    expect(codes('/rooms/{id}/kick', 'post', '400')).toContain('invalid_target');
+    expect(codes('/rooms/{id}/kick', 'post', '404')).toContain('member_not_found');
+    expect(codes('/rooms/{id}/owner', 'post', '400')).toContain('invalid_target');
+    expect(codes('/rooms/{id}/owner', 'post', '404')).toContain('member_not_found');
+    expect(codes('/rooms/{id}/extend', 'post', '409')).toContain('extend_limit');
+    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '404')).toContain('request_not_found');
+    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '409')).toEqual(expect.arrayContaining(['room_full', 'name_taken']));
+    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '403')).toContain('name_banned');
+    expect(codes('/rooms/{id}/requests/{request}/deny', 'post', '404')).toContain('request_not_found');
+    expect(codes('/rooms/{id}/join', 'post', '423')).toContain('room_locked');
+    expect(codes('/rooms/{id}/join', 'post', '403')).toContain('name_banned');
+    expect(codes('/rooms/{id}/join', 'post', '429')).toContain('too_many_requests');
+    for (const method of ['get', 'post']) {
+      expect(codes('/rooms/{id}/messages', method, '403')).toEqual(
+        expect.arrayContaining(['pending_approval', 'join_denied', 'request_expired']),
+      );
+    }
+    expect(Object.keys(doc.paths['/rooms/{id}/join'].post.responses)).toContain('202');
+    expect(Object.keys(doc.paths['/rooms/{id}'].get.responses)).toEqual(expect.arrayContaining(['403', '423']));
+  });
+
+  test('close codes 4403 (removed by the owner, barred, pending) and 4423 (locked)', () => {
+    const closeCodes = doc.paths['/rooms/{id}/ws'].get['x-websocket'].closeCodes;
+    expect(closeCodes['4403']).toContain('removed by the owner');
+    expect(closeCodes['4403']).toContain('name_banned');
+    expect(closeCodes['4403']).toContain('pending_approval');
+    expect(closeCodes['4423']).toContain('locked');
+    expect(doc.paths['/rooms/{id}/live'].get['x-websocket'].closeCodes['4423']).toBeString();
+  });
+
+  test('bodies: approve_joins on creation, the owner routes’ JSON and form bodies', () => {
+    const create = deref(doc.paths['/rooms'].post.requestBody.content['application/json'].schema);
+    expect(create.properties.approve_joins).toMatchObject({ type: 'boolean' });
+    const bodyOf = (path: string, type: string) => deref(doc.paths[path].post.requestBody.content[type].schema);
+    expect(bodyOf('/rooms/{id}/kick', 'application/json')).toMatchObject({ required: ['username'] });
+    expect(bodyOf('/rooms/{id}/owner', 'application/json')).toMatchObject({ required: ['username'] });
+    expect(bodyOf('/rooms/{id}/extend', 'application/json').properties.seconds).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: 2592000,
+    });
+    expect(bodyOf('/rooms/{id}/extend', 'application/x-www-form-urlencoded').properties.seconds).toMatchObject({ type: 'string' });
+    expect(bodyOf('/rooms/{id}/approval', 'application/json').properties.approve_joins).toMatchObject({ type: 'boolean' });
+    expect(bodyOf('/rooms/{id}/approval', 'application/x-www-form-urlencoded').properties.approve_joins.enum).toEqual(
+      expect.arrayContaining(['on', 'off']),
+    );
   });
 });
 
@@ -250,7 +350,7 @@ describe('response schemas match what the server returns', () => {
     doc.paths[path][method].responses[status].content['application/json'].schema;
   const J = { 'content-type': 'application/json' };
 
-  test('room, join, message, history and error bodies', async () => {
+  test('room, join, message, history, error and owner-control bodies', async () => {
     const o = running.origin;
     let res = await fetch(`${o}/rooms`, {
       method: 'POST',
@@ -295,6 +395,84 @@ describe('response schemas match what the server returns', () => {
     const err = await res.json();
     conforms(err, schemaOf('/rooms', 'post', '400'));
     conforms(err.error, deref(schemaOf('/rooms', 'post', '400')).properties.error);
+
+    // The owner's controls (issue 14): an API room, its owner_token, two members.
+    res = await fetch(`${o}/rooms`, { method: 'POST', headers: J, body: JSON.stringify({ name: 'Owned', owner_name: 'ada' }) });
+    expect(res.status).toBe(201);
+    const owned = await res.json();
+    const base = `${o}/rooms/${owned.room_id}`;
+    const bearer = { authorization: `Bearer ${owned.owner_token}` }; // body-less routes: no body, no Content-Type
+    const owner = { ...J, ...bearer };
+    const members: Record<string, string> = {};
+    for (const username of ['grace', 'mallory']) {
+      res = await fetch(`${base}/join`, { method: 'POST', headers: J, body: JSON.stringify({ username }) });
+      expect(res.status).toBe(200);
+      members[username] = (await res.json()).token;
+    }
+
+    res = await fetch(`${base}/kick`, { method: 'POST', headers: owner, body: JSON.stringify({ username: 'mallory' }) });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/kick', 'post', '200'));
+    res = await fetch(`${base}/kick`, { method: 'POST', headers: owner, body: JSON.stringify({ username: 'nobody' }) });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('member_not_found');
+
+    for (const verb of ['lock', 'unlock']) {
+      res = await fetch(`${base}/${verb}`, { method: 'POST', headers: bearer });
+      expect(res.status).toBe(200);
+      conforms(await res.json(), schemaOf(`/rooms/{id}/${verb}`, 'post', '200'));
+    }
+
+    res = await fetch(`${base}/extend`, { method: 'POST', headers: owner, body: JSON.stringify({ seconds: 60 }) });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/extend', 'post', '200'));
+
+    res = await fetch(`${base}/approval`, { method: 'POST', headers: owner, body: JSON.stringify({ approve_joins: true }) });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/approval', 'post', '200'));
+
+    res = await fetch(`${base}/join`, { method: 'POST', headers: J, body: JSON.stringify({ username: 'carol' }) });
+    expect(res.status).toBe(202);
+    const asked = await res.json();
+    conforms(asked, schemaOf('/rooms/{id}/join', 'post', '202'));
+
+    res = await fetch(asked.status_url, { headers: { authorization: `Bearer ${asked.token}` } });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}', 'get', '200'));
+
+    res = await fetch(`${base}/requests`, { headers: bearer });
+    expect(res.status).toBe(200);
+    const requests = await res.json();
+    conforms(requests, schemaOf('/rooms/{id}/requests', 'get', '200'));
+    expect(requests.requests).toHaveLength(1);
+    conforms(requests.requests[0], deref(schemaOf('/rooms/{id}/requests', 'get', '200')).properties.requests.items);
+
+    res = await fetch(`${base}/requests/${asked.request_id}/approve`, { method: 'POST', headers: bearer });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}/approve', 'post', '200'));
+
+    res = await fetch(asked.status_url, { headers: { authorization: `Bearer ${asked.token}` } });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}', 'get', '200')); // approved: the token is a member's now
+
+    res = await fetch(`${base}/join`, { method: 'POST', headers: J, body: JSON.stringify({ username: 'dave' }) });
+    expect(res.status).toBe(202);
+    const dave = await res.json();
+    res = await fetch(`${base}/requests/${dave.request_id}/deny`, { method: 'POST', headers: { ...J, ...bearer }, body: '{}' });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}/deny', 'post', '200'));
+
+    res = await fetch(`${base}/owner`, { method: 'POST', headers: owner, body: JSON.stringify({ username: 'grace' }) });
+    expect(res.status).toBe(200);
+    conforms(await res.json(), schemaOf('/rooms/{id}/owner', 'post', '200'));
+    res = await fetch(`${base}/lock`, { method: 'POST', headers: bearer }); // the owner_token is retired
+    expect(res.status).toBe(403);
+    conforms(await res.json(), schemaOf('/rooms/{id}/lock', 'post', '403'));
+
+    res = await fetch(base, { headers: { accept: 'application/json', authorization: `Bearer ${members.grace}` } });
+    const full = await res.json();
+    conforms(full, schemaOf('/rooms/{id}', 'get', '200'));
+    expect(full).toMatchObject({ owner_name: 'grace', locked: false, approve_joins: true });
 
     res = await fetch(`${o}/healthz`);
     conforms(await res.json(), schemaOf('/healthz', 'get', '200'));

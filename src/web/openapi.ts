@@ -6,7 +6,18 @@ import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
-import { ClientFrame, createRoomSchema, HistoryQuery, JoinSchema, LIMITS, PostMessageSchema, Username } from '../rooms/schema.ts';
+import {
+  approvalSchema,
+  ClientFrame,
+  createRoomSchema,
+  extendSchema,
+  HistoryQuery,
+  JoinSchema,
+  LIMITS,
+  PostMessageSchema,
+  Username,
+  UsernameBody,
+} from '../rooms/schema.ts';
 import type { AppEnv } from './env.ts';
 import { MEMBER_COOKIE, siteOrigin, wsOrigin } from './http.ts';
 
@@ -62,13 +73,18 @@ const RoomJson = z
   .object({
     room_id: RoomIdField,
     password_protected: z.boolean(),
-    expires_at: IsoTime.meta(d('When the room and everything in it vanish.')),
+    locked: z.boolean().meta(d('True while the owner has locked the room: nobody new gets in (`423 room_locked`).')),
+    approve_joins: z.boolean().meta(d('True when the owner lets each person in: a join becomes a request (`202`).')),
+    expires_at: IsoTime.meta(d('When the room and everything in it vanish (the owner may move it later).')),
     expires_in_seconds: z.number().int().min(0),
     url: z.string().meta({ format: 'uri', ...d('Link to share: the room page.') }),
     ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket of the room (`ws:` or `wss:`).') }),
     name: z.string().min(1).max(LIMITS.roomName).optional(),
     owner_name: z.string().optional(),
     created_at: IsoTime.optional(),
+    max_expires_at: IsoTime.optional().meta(
+      d('The latest the owner can extend the room to: `created_at` plus the server’s `MAX_EXPIRY_SECONDS`.'),
+    ),
     max_users: z.number().int().min(LIMITS.minUsers).max(LIMITS.maxUsers).optional(),
     idle_seconds: z
       .number()
@@ -82,7 +98,8 @@ const RoomJson = z
   .meta(
     d(
       'A room. The password is never included. For a password-protected room that the caller has not joined, only ' +
-        '`room_id`, `password_protected`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present.',
+        '`room_id`, `password_protected`, `locked`, `approve_joins`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present. ' +
+        '`owner_name` is the current owner’s name (ownership moves on a hand-over, or when the owner leaves).',
     ),
   );
 
@@ -90,13 +107,21 @@ const CreatedRoomJson = RoomJson.required({
   name: true,
   owner_name: true,
   created_at: true,
+  max_expires_at: true,
   max_users: true,
   idle_seconds: true,
   users: true,
   user_count: true,
 })
   .extend({
-    owner_token: z.string().meta(d('Secret proving ownership: `Authorization: Bearer <owner_token>` on `DELETE /rooms/{id}`. Shown once.')),
+    owner_token: z
+      .string()
+      .meta(
+        d(
+          'Secret proving ownership: `Authorization: Bearer <owner_token>` on `DELETE /rooms/{id}` and the owner’s routes (kick, lock, ' +
+            'approval, extend, hand over, requests). Shown once; it stops working once the room is handed over to a member.',
+        ),
+      ),
   })
   .meta(d('The new room with its owner token. The API creator is not a member: join like anyone else to chat.'));
 
@@ -109,6 +134,55 @@ const JoinResponseJson = z
     ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket URL with your token already in it.') }),
   })
   .meta(d('Membership of a room: holds a seat (towards `max_users`) until you leave or the room ends.'));
+
+// The owner's controls (src/web/moderation.tsx) and joining a room that asks its owner.
+const RequestIdField = z.string().meta(d('The request’s id: also the `member_id` the asker gets once approved.'));
+const JoinRequestJson = z
+  .object({
+    request_id: RequestIdField,
+    room_id: RoomIdField,
+    username: z.string().meta(d('The name the asker asked for.')),
+    status: z.enum(['pending', 'approved', 'denied', 'expired']),
+    expires_at: IsoTime.meta(d('When the request lapses unanswered (`JOIN_REQUEST_SECONDS` after it was made).')),
+  })
+  .meta(d('A request to join a room that asks its owner.'));
+const PendingRequestJson = JoinRequestJson.extend({ status: z.literal('pending') }).meta(d('A request still waiting for the owner.'));
+const DecidedRequestJson = JoinRequestJson.extend({ status: z.enum(['approved', 'denied']) }).meta(d('The request, answered.'));
+const statusUrl = z.string().meta({ format: 'uri', ...d('Where the request stands: `GET` it with the token (JSON).') });
+const RequestStatusJson = JoinRequestJson.extend({
+  expires_at: IsoTime.optional().meta(d('When the request lapses unanswered; absent once the asker is a member.')),
+  status_url: statusUrl.optional(),
+}).meta(
+  d(
+    'Where a request stands. Once approved, the asker’s own token gets only `request_id`, `room_id`, `username` and ' +
+      '`status: "approved"`: the token is a member’s now.',
+  ),
+);
+const AskedJson = PendingRequestJson.extend({
+  status_url: statusUrl,
+  token: z
+    .string()
+    .meta(
+      d(
+        'The asker’s token. It admits nothing until the owner approves (`403 pending_approval`, then `join_denied` or `request_expired`); ' +
+          'once approved it is a member’s token.',
+      ),
+    ),
+}).meta(d('The room asks its owner: a request was made instead of a join.'));
+const RequestsJson = z.object({
+  room_id: RoomIdField,
+  requests: z.array(PendingRequestJson).meta(d('Requests still waiting and not lapsed, oldest first.')),
+});
+const KickedJson = z.object({ room_id: RoomIdField, username: z.string().meta(d('The name of the member removed, as they had it.')) });
+const LockedJson = z.object({ room_id: RoomIdField, locked: z.boolean() });
+const ApprovalJson = z.object({ room_id: RoomIdField, approve_joins: z.boolean() });
+const ExtendedJson = z.object({
+  room_id: RoomIdField,
+  expires_at: IsoTime.meta(d('The room’s new end.')),
+  expires_in_seconds: z.number().int().min(0),
+  max_expires_at: IsoTime.meta(d('The latest the room can last to: `MAX_EXPIRY_SECONDS` after its creation.')),
+});
+const OwnerJson = z.object({ room_id: RoomIdField, owner_name: z.string().meta(d('The new owner.')) });
 
 const MessageJson = z
   .object({
@@ -184,7 +258,49 @@ const WsEndEvent = z
   .meta(d(`The room is gone; the server then closes the socket with ${CLOSE.gone}.`));
 const WsErrorEvent = z
   .object({ type: z.literal('error'), ...eventBase, code: z.string(), message: z.string() })
-  .meta(d('A frame was refused (bad JSON, invalid frame, too many messages…); the connection stays open.'));
+  .meta(
+    d('A frame was refused (bad JSON, invalid frame, too many messages, an owner frame from someone else…); the connection stays open.'),
+  );
+const WsKickEvent = z
+  .object({ type: z.literal('user_kicked'), ...eventBase, username: z.string(), users: Names })
+  .meta(d('The owner removed a member (instead of `user_left`); their sockets close with 4403 and their name is barred from the room.'));
+const WsLockEvent = z
+  .object({ type: z.enum(['room_locked', 'room_unlocked']), ...eventBase })
+  .meta(d('The owner locked the room (nobody new gets in; members keep chatting) or unlocked it.'));
+const WsApprovalEvent = z
+  .object({ type: z.literal('approval_changed'), ...eventBase, approve_joins: z.boolean() })
+  .meta(d('The owner turned approval of each join on or off.'));
+const WsExtendEvent = z
+  .object({ type: z.literal('room_extended'), ...eventBase, expires_at: IsoTime.meta(d('The room’s new end.')) })
+  .meta(d('The owner gave the room more time.'));
+const WsOwnerEvent = z
+  .object({
+    type: z.literal('owner_changed'),
+    ...eventBase,
+    username: z.string().meta(d('The new owner.')),
+    member_id: z.string(),
+    previous: z.string().nullable().meta(d('The owner before, by name.')),
+    reason: z.enum(['handed_over', 'owner_left']),
+  })
+  .meta(d('The room has a new owner: handed over, or the owner left and the member present longest took over.'));
+const WsJoinRequestEvent = z
+  .object({
+    type: z.literal('join_request'),
+    ...eventBase,
+    request_id: z.string(),
+    username: z.string(),
+    expires_at: IsoTime.meta(d('When the request lapses unanswered.')),
+  })
+  .meta(d('Only to the owner’s sockets: someone asks to join (rooms with `approve_joins`).'));
+const WsJoinRequestClosedEvent = z
+  .object({
+    type: z.literal('join_request_closed'),
+    ...eventBase,
+    request_id: z.string(),
+    username: z.string(),
+    status: z.enum(['approved', 'denied']),
+  })
+  .meta(d('Only to the owner’s sockets: a request was answered (from any of the owner’s pages or sockets).'));
 
 // Optional accounts (docs/api.md): the handlers' own schemas.
 const Credentials = RegisterSchema;
@@ -294,14 +410,36 @@ const roomIdParam = {
 
 const MEMBER = [{ memberToken: [] }, { memberCookie: [] }];
 const OPTIONAL_MEMBER = [{}, ...MEMBER];
+/** The owner: their member token (Bearer) or cookie, or the room's owner_token. */
+const OWNER = [{ memberToken: [] }, { ownerToken: [] }, { memberCookie: [] }];
 
-/** Request body accepted as JSON (API clients) or as a form post (browsers). */
-const body = (schema: string, description: string) => ({
+const OWNER_AUTH =
+  '**Owner:** the owner’s member token (`Authorization: Bearer`), the owner’s `mayfly_member` cookie (browsers), or the room’s ' +
+  '`owner_token` (`Authorization: Bearer`) until the room is handed over. Ownership is read again on every action: it moves. ' +
+  'JSON with `Content-Type: application/json` (or a Bearer header); a browser form post gets `303` back to the room, which shows a refusal once.';
+
+/** A form field (or htmx frame field) of decimal digits: read as a whole number. */
+const FORM_DIGITS = { type: 'string', pattern: '^\\s*\\d+\\s*$', description: 'Seconds to add, as decimal digits (1 … 2592000).' };
+/** A form's yes/no: on/true/1/yes or off/false/0/no, any case. */
+const FORM_BOOLEAN = { type: 'string', enum: ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'] };
+const OWNER_FRAMES = new Set(['kick', 'lock', 'unlock', 'extend', 'owner', 'approve', 'deny', 'approval']);
+
+const requestParam = {
+  name: 'request',
+  in: 'path',
+  required: true,
+  description: 'The request’s `request_id`.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
+  example: 'rQ7vX2mK9pLa',
+};
+
+/** Request body accepted as JSON (API clients) or as a form post (browsers; `form`: its own schema when fields differ). */
+const body = (schema: string, description: string, form = schema) => ({
   required: true,
   description,
   content: {
     'application/json': { schema: ref(schema) },
-    'application/x-www-form-urlencoded': { schema: ref(schema) },
+    'application/x-www-form-urlencoded': { schema: ref(form) },
   },
 });
 
@@ -313,7 +451,11 @@ const NEGOTIATION =
 const CLOSE_CODES: Record<number, string> = {
   [CLOSE.unauthenticated]:
     'not authenticated (no or bad token; a password room needs a join first); also every socket of a member who left, on every instance (reason `left the room`)',
-  [CLOSE.forbidden]: 'forbidden (e.g. an invalid `username`, or a name reserved by an account)',
+  [CLOSE.forbidden]:
+    'forbidden: an invalid `username`, a name reserved by an account, or a name the owner barred (`name_banned`); a token whose request to join is ' +
+    'still waiting, was denied or lapsed (the reason is the `pending_approval`, `join_denied` or `request_expired` message); also every socket ' +
+    'of a member the owner removed, on every instance (reason `removed by the owner`)',
+  [CLOSE.locked]: 'the room is locked: a guest (no token) is not let in; members keep connecting and chatting',
   [CLOSE.notFound]: 'no such room',
   [CLOSE.full]: 'room full, or the name is taken',
   [CLOSE.gone]: 'room gone (expired or destroyed), after the `room_expired` / `room_destroyed` event',
@@ -341,12 +483,24 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
         '',
         '**Client → server** (text frames, schema `WsClientFrame`): `{"type":"message","content":"…"}`, `{"type":"typing"}`.',
         '',
+        '**The owner’s frames** (the current owner’s member only; anyone else gets an `error` event with code `forbidden`): ' +
+          '`{"type":"kick","username":"…"}`, `{"type":"lock"}`, `{"type":"unlock"}`, `{"type":"extend","seconds":600}`, ' +
+          '`{"type":"owner","username":"…"}`, `{"type":"approve","request_id":"…"}`, `{"type":"deny","request_id":"…"}`, ' +
+          '`{"type":"approval","approve_joins":true}` (`seconds` may be a string of digits and `approve_joins` `"on"`/`"off"`, as htmx sends forms). ' +
+          'Done, nothing comes back but the event everyone gets; refused, an `error` event with the code the HTTP route would answer ' +
+          '(`member_not_found`, `invalid_target`, `extend_limit`, `request_not_found`, `room_full`, `name_taken`, `name_banned`).',
+        '',
         '**Server → client** (schema `WsServerEvent`; every event carries `type`, `room_id`, `timestamp`):',
         '- `history` first: the most recent messages (or those after `since`), oldest first, and `users`',
         '- `message`: `id`, `seq` (counts up by one per room), `username`, `member_id`, `content`, `verified`',
         '- `user_joined` / `user_left`: `username`, `users`',
         '- `typing`: `username`',
         '- `room_expired` / `room_destroyed`, then the socket closes with `4410`',
+        '- `user_kicked`: `username`, `users` (instead of `user_left`: the owner removed a member, whose sockets close with `4403`)',
+        '- `room_locked` / `room_unlocked`; `approval_changed`: `approve_joins`; `room_extended`: `expires_at`',
+        '- `owner_changed`: `username`, `member_id`, `previous` (name or null), `reason` (`handed_over` or `owner_left`)',
+        '- to the owner’s sockets only: `join_request` (`request_id`, `username`, `expires_at`) and `join_request_closed` ' +
+          '(`request_id`, `username`, `status`: `approved` or `denied`)',
         '- `error`: `code`, `message` for a refused frame; the connection stays open. `storage_busy` and `storage_unavailable` ' +
           '(a message that may not have been sent: storage did not answer in time) are told at once for the first refused message, ' +
           'then at most every 5 s with the count of the rest',
@@ -359,7 +513,8 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
     : [
         'The htmx stream of the room page: a WebSocket (`Upgrade: websocket`) sending HTML fragments (messages, presence, typing, ' +
           'the end of the room) for `hx-ws`. Authentication: the `mayfly_member` cookie set by the browser join. The page reconnects ' +
-          'with `?since=<seq>` to catch up without gap or duplicate. Client frames are the same JSON as on `/ws` (htmx adds `headers`, which are ignored).',
+          'with `?since=<seq>` to catch up without gap or duplicate. Client frames are the same JSON as on `/ws`, the owner’s included ' +
+          '(htmx adds `headers`, which are ignored).',
         '',
         '**Close codes:**',
         closeCodesMarkdown(),
@@ -404,7 +559,7 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
 }
 
 /** Realistic example bodies for the docs (swagger-ui would otherwise invent random ones). */
-function examples(origin: string, expiry: number, maxUsers: number) {
+function examples(origin: string, expiry: number, maxUsers: number, maxExpiry: number) {
   const id = roomIdParam.example;
   const ws = wsOrigin(origin);
   const created = new Date(Date.UTC(2025, 0, 1, 12, 0, 0));
@@ -412,12 +567,23 @@ function examples(origin: string, expiry: number, maxUsers: number) {
   const base = {
     room_id: id,
     password_protected: false,
+    locked: false,
+    approve_joins: false,
     expires_at: at(expiry),
     expires_in_seconds: expiry,
     url: `${origin}/rooms/${id}`,
     ws_url: `${ws}/rooms/${id}/ws`,
   };
-  const full = { ...base, name: 'Friday standup', owner_name: 'ada', created_at: at(0), max_users: maxUsers, idle_seconds: null };
+  const full = {
+    ...base,
+    name: 'Friday standup',
+    owner_name: 'ada',
+    created_at: at(0),
+    max_expires_at: at(maxExpiry),
+    max_users: maxUsers,
+    idle_seconds: null,
+  };
+  const request = { request_id: 'rQ7vX2mK9pLa', room_id: id, username: 'carol', status: 'pending', expires_at: at(342) };
   const message = {
     type: 'message',
     room_id: id,
@@ -441,6 +607,19 @@ function examples(origin: string, expiry: number, maxUsers: number) {
     },
     message,
     history: { room_id: id, messages: [message] },
+    asked: {
+      ...request,
+      status_url: `${origin}/rooms/${id}/requests/${request.request_id}`,
+      token: 'rT4u8…(secret)',
+    },
+    request: { ...request, status_url: `${origin}/rooms/${id}/requests/${request.request_id}` },
+    requests: { room_id: id, requests: [request] },
+    approved: { ...request, status: 'approved' },
+    kicked: { room_id: id, username: 'mallory' },
+    locked: { room_id: id, locked: true },
+    approval: { room_id: id, approve_joins: true },
+    extended: { room_id: id, expires_at: at(expiry + 600), expires_in_seconds: expiry + 600, max_expires_at: at(maxExpiry) },
+    owner: { room_id: id, owner_name: 'grace' },
   };
 }
 
@@ -466,6 +645,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   };
   createProps.password = { ...createProps.password, description: 'Optional; stored only as an argon2id hash. Empty means none.' };
   createProps.name = { ...createProps.name, description: 'Room name (trimmed; no control or direction characters).' };
+  createProps.approve_joins = {
+    ...createProps.approve_joins,
+    description:
+      'The owner lets each person in: a join becomes a request the owner approves or denies (`202`). JSON: `true`/`false`; ' +
+      'a form checkbox sends `on`. The owner can change it later (`POST /rooms/{id}/approval`).',
+  };
   createProps.owner_name = {
     ...createProps.owner_name,
     description:
@@ -507,8 +692,66 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   }));
 
   const tooLarge = F.tooLarge(maxBody);
-  const ex = examples(origin ?? 'https://mayfly.example', defaultExpiry, defaultMaxUsers);
+  const ex = examples(origin ?? 'https://mayfly.example', defaultExpiry, defaultMaxUsers, maxExpiry);
   const accounts = 'Optional accounts (anonymous use never needs one).';
+
+  /**
+   * One of the owner's routes (src/web/moderation.tsx): JSON answers, or `303` back to the room for a form post. `fails`
+   * adds to (or replaces) the failures every owner route shares.
+   */
+  type OwnerOp = {
+    method?: 'get' | 'post';
+    operationId: string;
+    summary: string;
+    description: string;
+    body?: Json;
+    params?: Json[];
+    ok: Json;
+    fails?: Json;
+  };
+  const owner = ({ method = 'post', operationId, summary, description, body, params = [], ok, fails = {} }: OwnerOp) => {
+    const post = method === 'post';
+    const responses: Json = {
+      '200': ok,
+      '303': SEE_OTHER(
+        post
+          ? '`/rooms/{id}#latest` (form posts; a refusal is shown there once, with its status)'
+          : '`/rooms/{id}#latest` (browsers: the owner’s room page lists the requests)',
+      ),
+      '400': body
+        ? F.badBody()
+        : failure(400, 'A `Content-Type: application/json` body that is not a JSON object (send no body, or `{}`).', {
+            codes: ['invalid_body'],
+          }),
+      '403': post
+        ? failure(
+            403,
+            'Not the owner now (`forbidden`): no token, a member who is not the owner, or an `owner_token` retired by a hand-over; ' +
+              'or a cross-site form post (`forbidden_origin`).',
+            { codes: ['forbidden', 'forbidden_origin'], html: true, messages: { forbidden_origin: 'Cross-site form posts are refused.' } },
+          )
+        : failure(403, 'Not the owner now: no token, a member who is not the owner, or an `owner_token` retired by a hand-over.', {
+            codes: ['forbidden'],
+          }),
+      '404': F.gone(),
+      ...(body ? { '413': tooLarge } : {}),
+      '503': F.unavailable,
+      ...fails,
+    };
+    const sorted = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)));
+    return {
+      parameters: [roomIdParam, ...params],
+      [method]: {
+        tags: ['owner'],
+        operationId,
+        summary,
+        description: `${description}\n\n${OWNER_AUTH}`,
+        security: OWNER,
+        ...(body ? { requestBody: body } : {}),
+        responses: sorted,
+      },
+    };
+  };
 
   const paths: Json = {
     '/': {
@@ -552,11 +795,14 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         summary: 'A room',
         description:
           'JSON with `Accept: application/json`: the room (never its password; a password room you have not joined shows only its public fields). ' +
-          'A browser gets the room page when joined, the join form otherwise.',
+          'A browser gets the room page when joined, the join form otherwise; someone who asked to join gets the waiting page ' +
+          '(it polls the request’s `status_url` every 2 s with JavaScript, else reloads every 10 s) until the owner decides.',
         security: OPTIONAL_MEMBER,
         responses: {
           '200': { description: 'The room.', content: { ...jsonContent('Room', ex.room), ...HTML } },
+          '403': { description: 'Browser: the owner did not let you in (your request to join was denied).', content: HTML },
           '404': F.gone(),
+          '423': { description: 'Browser, not a member: “This room is locked”.', content: HTML },
           '503': F.unavailable,
         },
       },
@@ -566,8 +812,9 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         summary: 'Destroy a room (owner only)',
         description:
           'Ends the room for everyone at once: every member is told (`room_destroyed`), every socket closes (`4410`), and everything ' +
-          'the room had in storage is deleted. Owner: `Authorization: Bearer <owner_token>` or the owner’s cookie.',
-        security: [{ ownerToken: [] }, { memberCookie: [] }],
+          'the room had in storage is deleted. Owner: `Authorization: Bearer <owner_token>` (until the room is handed over), ' +
+          'the owner’s member token, or the owner’s cookie.',
+        security: [{ ownerToken: [] }, { memberToken: [] }, { memberCookie: [] }],
         responses: {
           '204': { description: 'Destroyed.' },
           '403': failure(403, 'Not the owner (`forbidden`), or no `Authorization` header and no same-site `Origin` (`forbidden_origin`).', {
@@ -589,21 +836,44 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         requestBody: body('Join', 'Your name, and the password for a password-protected room.'),
         responses: {
           '200': { description: 'Joined.', content: jsonContent('JoinResponse', ex.join) },
+          '202': {
+            description:
+              'The room asks its owner (`approve_joins`): a request was made instead (the password, when there is one, was checked first). ' +
+              'Its `token` admits nothing until the owner approves; poll `status_url` with it (or watch for `pending_approval` turning ' +
+              'into a member’s answers). Once approved the same token is a member’s, its seat held a while; denied, it gets `403 join_denied`; ' +
+              'unanswered for `JOIN_REQUEST_SECONDS`, `403 request_expired`. `POST /rooms/{id}/leave` with it withdraws the request. ' +
+              'A browser gets `303` to the room, which shows the waiting page.',
+            content: jsonContent('AskedToJoin', ex.asked),
+          },
           '303': SEE_OTHER('the room', SET_COOKIE),
           '400': F.badBody(),
           '401': failure(401, 'Wrong password.', { codes: ['wrong_password'], html: true }),
-          '403': F.csrf,
+          '403': failure(
+            403,
+            'The owner removed that name from the room (`name_banned`), or a cross-site form post (`forbidden_origin`).',
+            {
+              codes: ['name_banned', 'forbidden_origin'],
+              html: true,
+              messages: { forbidden_origin: 'Cross-site form posts are refused.' },
+            },
+          ),
           '404': F.gone(),
-          '409': failure(409, 'The room is full, or the name is taken in the room or reserved by an account.', {
-            codes: ['room_full', 'name_taken', 'name_reserved'],
-            html: true,
-          }),
+          '409': failure(
+            409,
+            'The room is full, or the name is taken in the room (or by someone already asking to join) or reserved by an account.',
+            {
+              codes: ['room_full', 'name_taken', 'name_reserved'],
+              html: true,
+            },
+          ),
           '413': tooLarge,
+          '423': failure(423, 'The owner locked the room: nobody new gets in, nor may ask to.', { codes: ['room_locked'], html: true }),
           '429': failure(
             429,
             'Too many joins from your address (`rate_limited`); too many wrong passwords for this room from your address, or from everyone ' +
-              '(`password_guessing`); or too many password checks from your address (`too_many_password_checks`).',
-            { codes: ['rate_limited', 'password_guessing', 'too_many_password_checks'], html: true },
+              '(`password_guessing`); too many password checks from your address (`too_many_password_checks`); or, in a room that asks ' +
+              'its owner, 50 requests already waiting (`too_many_requests`).',
+            { codes: ['rate_limited', 'password_guessing', 'too_many_password_checks', 'too_many_requests'], html: true },
           ),
           '503': F.unavailableOrBusy,
         },
@@ -621,7 +891,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         responses: {
           '200': { description: 'The history.', content: jsonContent('History', ex.history) },
           '400': failure(400, 'A query parameter is invalid.', { codes: ['validation_failed'] }),
-          '401': failure(401, 'Not a member of the room.', { codes: ['unauthorized'] }),
+          '401': failure(401, 'Not a member of the room (or no longer: left, or removed by the owner).', { codes: ['unauthorized'] }),
+          '403': failure(403, 'The token asked to join: the owner has not answered yet, denied it, or it lapsed.', {
+            codes: ['pending_approval', 'join_denied', 'request_expired'],
+          }),
           '404': F.gone(false),
           '503': F.unavailable,
         },
@@ -637,8 +910,19 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '201': { description: 'Sent.', content: jsonContent('Message', ex.message) },
           '303': SEE_OTHER('the room (`#latest`: the newest message)'),
           '400': F.badBody(),
-          '401': failure(401, 'Not a member of the room.', { codes: ['unauthorized'], html: true }),
-          '403': F.csrf,
+          '401': failure(401, 'Not a member of the room (or no longer: left, or removed by the owner).', {
+            codes: ['unauthorized'],
+            html: true,
+          }),
+          '403': failure(
+            403,
+            'The token asked to join and is not a member’s (yet): `pending_approval`, `join_denied`, `request_expired`; or a cross-site form post.',
+            {
+              codes: ['pending_approval', 'join_denied', 'request_expired', 'forbidden_origin'],
+              html: true,
+              messages: { forbidden_origin: 'Cross-site form posts are refused.' },
+            },
+          ),
           '404': F.gone(),
           '409': failure(409, 'Your seat lapsed and the room filled up, or your name was taken meanwhile.', {
             codes: ['room_full', 'name_taken'],
@@ -694,7 +978,9 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         tags: ['pages'],
         operationId: 'confirmLeavePage',
         summary: 'Asks before leaving (page)',
-        description: 'The owner’s Leave leads here: leaving gives up the ownership of the room for good, so it is asked first.',
+        description:
+          'The owner’s Leave leads here: leaving gives up the ownership of the room for good, so it is asked first, naming who becomes ' +
+          'the owner (the member present longest), or saying that nobody will.',
         security: MEMBER,
         responses: {
           '200': { description: 'The question, with the form.', content: HTML },
@@ -710,7 +996,9 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         description:
           'Gives up your seat and your token; the others get `user_left`. Every socket of yours, `/ws` and `/live`, on every instance, is closed ' +
           'with `4401` (reason `left the room`), and frames still arriving on them are not posted. The cookie is cleared. ' +
-          'An owner’s form post without `confirmed=1` is sent (303) to `GET /rooms/{id}/leave`, which asks first.',
+          'An owner’s form post without `confirmed=1` is sent (303) to `GET /rooms/{id}/leave`, which asks first. When the owner leaves, ' +
+          'the member present longest becomes the owner (`owner_changed`, reason `owner_left`); with nobody else present, nobody owns the room. ' +
+          'With the token of a request to join, leaving withdraws the request.',
         security: MEMBER,
         responses: {
           '204': { description: 'Left (JSON request).' },
@@ -721,6 +1009,175 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         },
       },
     },
+    '/rooms/{id}/kick': owner({
+      operationId: 'kickMember',
+      summary: 'Remove a member (owner only)',
+      description:
+        'Every socket of the member closes with `4403` (reason `removed by the owner`) on every instance, their token stops working ' +
+        '(`401` after), and their name is barred from the room for the rest of its life: joining with it, or with one that looks like it ' +
+        '(compared case-insensitively, NFKC, lookalikes folded), gets `403 name_banned`, and a guest socket with it closes `4403`. ' +
+        'Everyone gets `user_kicked`. The same as the `/ws` frame `{"type":"kick","username":"…"}`.',
+      body: body('MemberName', 'Who to remove.'),
+      ok: { description: 'Removed.', content: jsonContent('Kicked', ex.kicked) },
+      fails: {
+        '400': failure(
+          400,
+          'A field is invalid, or the name is the owner’s own (`invalid_target`: hand the room over first, or leave it).',
+          {
+            codes: ['validation_failed', 'invalid_body', 'invalid_target'],
+            html: true,
+            messages: { invalid_target: 'The owner cannot be removed: hand the room over first, or leave it.' },
+          },
+        ),
+        '404': failure(404, 'No such room (`not_found`), or nobody by that name in it (`member_not_found`).', {
+          codes: ['not_found', 'member_not_found'],
+          html: true,
+        }),
+      },
+    }),
+    '/rooms/{id}/lock': owner({
+      operationId: 'lockRoom',
+      summary: 'Lock a room (owner only)',
+      description:
+        'Nobody new gets in: `POST /rooms/{id}/join` (and asking to join) gets `423 room_locked`, a guest socket closes with `4423`, and ' +
+        'a browser that is not a member sees “This room is locked” (`423`). Members keep chatting and may come back. Everyone gets ' +
+        '`room_locked`. The `/ws` frame `{"type":"lock"}` does the same.',
+      ok: { description: 'Locked.', content: jsonContent('Locked', ex.locked) },
+    }),
+    '/rooms/{id}/unlock': owner({
+      operationId: 'unlockRoom',
+      summary: 'Unlock a room (owner only)',
+      description: 'People may join again. Everyone gets `room_unlocked`. The `/ws` frame `{"type":"unlock"}` does the same.',
+      ok: { description: 'Unlocked (`locked: false`).', content: jsonContent('Locked', { ...ex.locked, locked: false }) },
+    }),
+    '/rooms/{id}/approval': owner({
+      operationId: 'setApproval',
+      summary: 'Approve each join, or not (owner only)',
+      description:
+        'With `approve_joins: true` a join becomes a request the owner approves or denies (`POST /rooms/{id}/join` answers `202`). ' +
+        'Turning it off lets people join directly again; requests already waiting stay for the owner to answer. Everyone gets ' +
+        '`approval_changed`. The `/ws` frame `{"type":"approval","approve_joins":true}` does the same.',
+      body: body('Approval', 'On or off.', 'ApprovalForm'),
+      ok: { description: 'Set.', content: jsonContent('ApprovalSet', ex.approval) },
+    }),
+    '/rooms/{id}/extend': owner({
+      operationId: 'extendRoom',
+      summary: 'Give the room more time (owner only)',
+      description:
+        `The room's new end is \`expires_at + seconds\`, but never later than \`created_at\` plus \`MAX_EXPIRY_SECONDS\` (${maxExpiry} s here): ` +
+        'the answer’s `max_expires_at`. Every countdown and every instance’s expiry timer follow; everyone gets `room_extended`. ' +
+        'The `/ws` frame `{"type":"extend","seconds":600}` does the same.',
+      body: body('Extend', 'Seconds to add.', 'ExtendForm'),
+      ok: { description: 'Extended.', content: jsonContent('Extended', ex.extended) },
+      fails: {
+        '409': failure(409, 'The room already lasts as long as a room can (`MAX_EXPIRY_SECONDS` from its creation).', {
+          codes: ['extend_limit'],
+          html: true,
+        }),
+      },
+    }),
+    '/rooms/{id}/owner': owner({
+      operationId: 'handOver',
+      summary: 'Hand the room over (owner only)',
+      description:
+        'Makes another member the owner: they get the controls, the one who handed it over no longer has them, and the room’s ' +
+        '`owner_token` stops working (one owner at a time). Everyone gets `owner_changed` (reason `handed_over`). An API creator, ' +
+        'who is not a member, hands the room to a member this way. The `/ws` frame `{"type":"owner","username":"…"}` does the same.',
+      body: body('MemberName', 'Who gets the room.'),
+      ok: { description: 'Handed over.', content: jsonContent('OwnerSet', ex.owner) },
+      fails: {
+        '400': failure(400, 'A field is invalid, or you already own the room (`invalid_target`).', {
+          codes: ['validation_failed', 'invalid_body', 'invalid_target'],
+          html: true,
+          messages: { invalid_target: 'You already own this room.' },
+        }),
+        '404': failure(404, 'No such room (`not_found`), or nobody by that name in it (`member_not_found`).', {
+          codes: ['not_found', 'member_not_found'],
+          html: true,
+        }),
+      },
+    }),
+    '/rooms/{id}/requests': owner({
+      method: 'get',
+      operationId: 'listJoinRequests',
+      summary: 'Requests to join (owner only)',
+      description:
+        'JSON: the requests still waiting and not lapsed, oldest first. A request lapses `JOIN_REQUEST_SECONDS` after it was made. ' +
+        'The owner’s sockets also hear of each new one (`join_request`) and of each answer (`join_request_closed`); the owner’s room page lists them.',
+      ok: { description: 'The requests waiting.', content: jsonContent('JoinRequests', ex.requests) },
+    }),
+    '/rooms/{id}/requests/{request}': {
+      parameters: [roomIdParam, requestParam],
+      get: {
+        tags: ['rooms'],
+        operationId: 'joinRequestStatus',
+        summary: 'Where a request to join stands',
+        description:
+          'JSON, for the asker (the `token` of the `202`) or the owner. The asker sees `pending`, then `approved` (the token is a member’s ' +
+          'now), `denied` or `expired`; the owner sees a request only while it waits. Anyone else gets `404`. A browser is sent to the room page.',
+        security: [...MEMBER, { ownerToken: [] }],
+        responses: {
+          '200': { description: 'The request.', content: jsonContent('JoinRequestStatus', ex.request) },
+          '303': SEE_OTHER('`/rooms/{id}` (browsers)'),
+          '404': failure(404, 'No such room (`not_found`), or no such request that you may see (`request_not_found`).', {
+            codes: ['not_found', 'request_not_found'],
+          }),
+          '503': F.unavailable,
+        },
+      },
+    },
+    '/rooms/{id}/requests/{request}/approve': owner({
+      operationId: 'approveJoinRequest',
+      summary: 'Let someone in (owner only)',
+      description:
+        'The asker becomes a member (past a lock): their token now admits them, and their seat is held a while until they arrive. ' +
+        'Everyone gets `user_joined`; the owner’s sockets get `join_request_closed`. A refusal leaves the request waiting. ' +
+        'The `/ws` frame `{"type":"approve","request_id":"…"}` does the same.',
+      params: [requestParam],
+      ok: { description: 'Approved.', content: jsonContent('JoinRequestDecided', ex.approved) },
+      fails: {
+        '403': failure(
+          403,
+          'Not the owner (`forbidden`), the name was barred meanwhile (`name_banned`), or a cross-site form post (`forbidden_origin`).',
+          {
+            codes: ['forbidden', 'name_banned', 'forbidden_origin'],
+            html: true,
+            messages: { forbidden_origin: 'Cross-site form posts are refused.' },
+          },
+        ),
+        '404': failure(
+          404,
+          'No such room (`not_found`), or no such request waiting: unknown, answered already, or lapsed (`request_not_found`).',
+          {
+            codes: ['not_found', 'request_not_found'],
+            html: true,
+          },
+        ),
+        '409': failure(409, 'The room is full, or someone present took the name meanwhile.', {
+          codes: ['room_full', 'name_taken'],
+          html: true,
+        }),
+      },
+    }),
+    '/rooms/{id}/requests/{request}/deny': owner({
+      operationId: 'denyJoinRequest',
+      summary: 'Turn someone away (owner only)',
+      description:
+        'The asker’s token then gets `403 join_denied` (a browser: “The owner did not let you in”). The owner’s sockets get ' +
+        '`join_request_closed`. The `/ws` frame `{"type":"deny","request_id":"…"}` does the same.',
+      params: [requestParam],
+      ok: { description: 'Denied.', content: jsonContent('JoinRequestDecided', { ...ex.approved, status: 'denied' }) },
+      fails: {
+        '404': failure(
+          404,
+          'No such room (`not_found`), or no such request waiting: unknown, answered already, or lapsed (`request_not_found`).',
+          {
+            codes: ['not_found', 'request_not_found'],
+            html: true,
+          },
+        ),
+      },
+    }),
     '/rooms/{id}/ws': { get: socketUpgrade('ws') },
     '/rooms/{id}/live': { get: socketUpgrade('live') },
     '/openapi.json': {
@@ -982,7 +1439,31 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
   paths['/rooms'] = { post: createRoomOp };
   paths['/rooms/'] = { post: { ...createRoomOp, operationId: 'createRoomSlash', summary: 'Create a room (same as `POST /rooms`)' } };
 
-  const eventNames = ['WsHistoryEvent', 'MessageEvent', 'WsPresenceEvent', 'WsTypingEvent', 'WsEndEvent', 'WsErrorEvent'];
+  const eventNames = [
+    'WsHistoryEvent',
+    'MessageEvent',
+    'WsPresenceEvent',
+    'WsTypingEvent',
+    'WsEndEvent',
+    'WsErrorEvent',
+    'WsKickEvent',
+    'WsLockEvent',
+    'WsApprovalEvent',
+    'WsExtendEvent',
+    'WsOwnerEvent',
+    'WsJoinRequestEvent',
+    'WsJoinRequestClosedEvent',
+  ];
+
+  // Socket frames: htmx sends a form's fields as strings, so `extend` takes digits and `approval` on/off words too.
+  const frames = jsonSchema(ClientFrame) as { oneOf: Json[] };
+  for (const frame of frames.oneOf) {
+    const props = frame.properties as Record<string, Json>;
+    const type = (props.type as { const?: string }).const;
+    if (type === 'extend') props.seconds = { anyOf: [props.seconds, FORM_DIGITS], description: 'Seconds to add.' };
+    if (type === 'approval') props.approve_joins = { anyOf: [props.approve_joins, FORM_BOOLEAN] };
+    if (type && OWNER_FRAMES.has(type)) frame.description = 'The owner only; anyone else gets an `error` event with code `forbidden`.';
+  }
 
   return {
     openapi: '3.1.0',
@@ -1008,6 +1489,10 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           '`1` for `storage_busy` and `busy`. Any route that touches storage may answer `503 storage_unavailable` when storage is ' +
           'unreachable or silent past `STORAGE_TIMEOUT_MS`; after a timeout the action may have been saved.',
         '',
+        'The owner (tag `owner`) can remove members (their name is barred for the room’s life), lock the room, approve each join, ' +
+          `extend the room (up to \`MAX_EXPIRY_SECONDS\`, ${maxExpiry} s, from its creation) and hand it over; requests to join lapse after ` +
+          '`JOIN_REQUEST_SECONDS`. The same controls travel as `/ws` frames.',
+        '',
         'Real-time: see `GET /rooms/{id}/ws` (JSON events) and `GET /rooms/{id}/live` (htmx fragments).',
       ].join('\n'),
       license: { name: 'MIT', identifier: 'MIT' },
@@ -1015,6 +1500,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     ...(origin ? { servers: [{ url: origin }] } : {}),
     tags: [
       { name: 'rooms', description: 'Create, read, join, leave and destroy rooms.' },
+      { name: 'owner', description: 'The owner’s controls: remove, lock, approve joins, extend, hand over.' },
       { name: 'messages', description: 'Send messages and read the history.' },
       { name: 'realtime', description: 'WebSockets: the JSON protocol and the htmx stream.' },
       { name: 'pages', description: 'HTML pages for browsers.' },
@@ -1027,8 +1513,18 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     paths,
     components: {
       securitySchemes: {
-        memberToken: { type: 'http', scheme: 'bearer', description: 'Member token: `token` from `POST /rooms/{id}/join`.' },
-        ownerToken: { type: 'http', scheme: 'bearer', description: '`owner_token` from `POST /rooms` (JSON).' },
+        memberToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'Member token: `token` from `POST /rooms/{id}/join`. The current owner’s member token also opens the owner’s routes.',
+        },
+        ownerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            '`owner_token` from `POST /rooms` (JSON): destroy and the owner’s routes, until the room is handed over to a member.',
+        },
         memberCookie: {
           type: 'apiKey',
           in: 'cookie',
@@ -1071,9 +1567,32 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         NotReady: jsonSchema(NotReadyJson),
         Login: jsonSchema(LoginJson),
         Me: jsonSchema(MeJson),
+        MemberName: jsonSchema(UsernameBody),
+        Approval: jsonSchema(approvalSchema(true)),
+        ApprovalForm: {
+          type: 'object',
+          properties: { approve_joins: { ...FORM_BOOLEAN, description: 'A form choice or checkbox.' } },
+          required: ['approve_joins'],
+        },
+        Extend: {
+          ...jsonSchema(extendSchema(true)),
+          description: `Seconds to add (the room never lasts past \`MAX_EXPIRY_SECONDS\`, ${maxExpiry} s, from its creation).`,
+        },
+        ExtendForm: { type: 'object', properties: { seconds: FORM_DIGITS }, required: ['seconds'] },
+        AskedToJoin: jsonSchema(AskedJson),
+        JoinRequests: jsonSchema(RequestsJson),
+        JoinRequestStatus: jsonSchema(RequestStatusJson),
+        JoinRequestDecided: jsonSchema(DecidedRequestJson),
+        Kicked: jsonSchema(KickedJson),
+        Locked: jsonSchema(LockedJson),
+        ApprovalSet: jsonSchema(ApprovalJson),
+        Extended: jsonSchema(ExtendedJson),
+        OwnerSet: jsonSchema(OwnerJson),
         WsClientFrame: {
-          ...jsonSchema(ClientFrame),
-          description: 'A frame a client sends on either socket (text, JSON). Unknown keys are ignored.',
+          ...frames,
+          description:
+            'A frame a client sends on either socket (text, JSON). Unknown keys are ignored. `kick`, `lock`, `unlock`, `extend`, `owner`, ' +
+            '`approve`, `deny` and `approval` are the owner’s.',
         },
         WsServerEvent: { oneOf: eventNames.map(ref), description: 'An event the server sends on `/rooms/{id}/ws`.' },
         WsHistoryEvent: jsonSchema(WsHistoryEvent),
@@ -1082,6 +1601,13 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         WsTypingEvent: jsonSchema(WsTypingEvent),
         WsEndEvent: jsonSchema(WsEndEvent),
         WsErrorEvent: jsonSchema(WsErrorEvent),
+        WsKickEvent: jsonSchema(WsKickEvent),
+        WsLockEvent: jsonSchema(WsLockEvent),
+        WsApprovalEvent: jsonSchema(WsApprovalEvent),
+        WsExtendEvent: jsonSchema(WsExtendEvent),
+        WsOwnerEvent: jsonSchema(WsOwnerEvent),
+        WsJoinRequestEvent: jsonSchema(WsJoinRequestEvent),
+        WsJoinRequestClosedEvent: jsonSchema(WsJoinRequestClosedEvent),
       },
     },
   };

@@ -189,7 +189,9 @@ describe.skipIf(!need('chromium'))('browser: the owner controls the room', () =>
       await ann.reload();
       await ann.getByRole('button', { name: 'Let bob in' }).click();
       await ann.waitForURL(/#latest$/);
-      expect(await ann.locator('#members li .member-name').allTextContents()).toEqual(expect.arrayContaining([expect.stringContaining('bob')]));
+      expect(await ann.locator('#members li .member-name').allTextContents()).toEqual(
+        expect.arrayContaining([expect.stringContaining('bob')]),
+      );
       await bob.getByRole('link', { name: 'Check again' }).click();
       expect(await bob.locator('#room').count()).toBe(1);
 
