@@ -14,13 +14,16 @@ export type KickEvent = Base & { type: 'user_kicked'; username: string; users: s
 export type LockEvent = Base & { type: 'room_locked' | 'room_unlocked' };
 export type ApprovalEvent = Base & { type: 'approval_changed'; approve_joins: boolean };
 export type ExtendEvent = Base & { type: 'room_extended'; expires_at: string };
-/** reason: the owner handed the room over, or left it (to the member present longest). */
+/**
+ * reason: the owner handed the room over; or left it (to the member present longest); or nobody owned it
+ * (the owner had left with nobody else here) and this is the first to join since.
+ */
 export type OwnerEvent = Base & {
   type: 'owner_changed';
   username: string;
   member_id: string;
   previous: string | null;
-  reason: 'handed_over' | 'owner_left';
+  reason: 'handed_over' | 'owner_left' | 'unowned';
 };
 
 // Sent only to the owner's sockets.

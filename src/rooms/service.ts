@@ -342,7 +342,21 @@ export class RoomService {
     const claim = await this.deps.store.join(room.id, tokenHash, identity, this.leaseUntil(presence), admitted);
     if (!claim.ok) throw claimError(claim.reason);
     if (claim.fresh) await this.publish(room.id, presenceEvent(room.id, 'user_joined', username, claim.users));
-    return { token, tokenHash, identity };
+    const member = { token, tokenHash, identity };
+    return (await this.claimVacancy(room, member)) ?? member;
+  }
+
+  /**
+   * Nobody owns the room (its owner left with nobody else here): the first to join owns it, so a room
+   * with people in it always has an owner. Guests, who leave with their socket, do not. The member as
+   * owner, or null when nothing changed.
+   */
+  private async claimVacancy(room: Room, member: Member): Promise<Member | null> {
+    if (room.ownerName !== '' || room.ownerTokenHash || member.identity.owner || member.identity.guest) return null;
+    const current = await this.deps.store.getRoom(room.id);
+    if (current?.ownerName !== '' || !(await this.deps.store.transferOwner(room.id, member.tokenHash))) return null;
+    await this.publish(room.id, this.ownerChanged(member.identity.username, member.identity.memberId, null, 'unowned', room.id));
+    return { ...member, identity: { ...member.identity, owner: true } };
   }
 
   /** Whoever holds the token: a member, someone asking to join (identity.request), or null. */
@@ -413,18 +427,17 @@ export class RoomService {
     await this.removeMember(roomId, member, 'left');
     if (!wasOwner) return;
     const next = (await this.deps.store.seats(roomId, Date.now())).find((s) => s.tokenHash !== member.tokenHash);
-    if (next && (await this.deps.store.transferOwner(roomId, next.tokenHash))) {
-      await this.publish(
-        roomId,
-        ownerEvent<OwnerEvent>(roomId, {
-          type: 'owner_changed',
-          username: next.username,
-          member_id: next.memberId,
-          previous: member.identity.username,
-          reason: 'owner_left',
-        }),
-      );
+    if (!next) {
+      await this.deps.store.transferOwner(roomId, null); // nobody here: the next to join owns the room
+      return;
     }
+    if (await this.deps.store.transferOwner(roomId, next.tokenHash)) {
+      await this.publish(roomId, this.ownerChanged(next.username, next.memberId, member.identity.username, 'owner_left', roomId));
+    }
+  }
+
+  private ownerChanged(username: string, memberId: string, previous: string | null, reason: OwnerEvent['reason'], roomId: string) {
+    return ownerEvent<OwnerEvent>(roomId, { type: 'owner_changed', username, member_id: memberId, previous, reason });
   }
 
   /**
@@ -604,13 +617,13 @@ export class RoomService {
     if (!(await this.deps.store.transferOwner(roomId, target.tokenHash))) throw new RoomError('member_not_found');
     await this.publish(
       roomId,
-      ownerEvent<OwnerEvent>(roomId, {
-        type: 'owner_changed',
-        username: target.identity.username,
-        member_id: target.identity.memberId,
-        previous: owner?.identity.username ?? room.ownerName,
-        reason: 'handed_over',
-      }),
+      this.ownerChanged(
+        target.identity.username,
+        target.identity.memberId,
+        owner?.identity.username ?? (room.ownerName || null),
+        'handed_over',
+        roomId,
+      ),
     );
     return { username: target.identity.username };
   }

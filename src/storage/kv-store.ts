@@ -170,16 +170,16 @@ export class KvRoomStore implements RoomStore {
     return room?.expiresAt ?? null;
   }
 
-  transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+  transferOwner(roomId: string, toTokenHash: string | null): Promise<boolean> {
     return this.withLock(roomId, async () => {
       const room = await this.getRoom(roomId);
-      const to = await this.identity(roomId, toTokenHash);
-      if (!room || !to || to.request) return false;
+      const to = toTokenHash === null ? null : await this.identity(roomId, toTokenHash);
+      if (!room || (toTokenHash !== null && (!to || to.request))) return false;
       for (const { tokenHash, identity } of await this.identities(roomId)) {
         const owner = tokenHash === toTokenHash;
         if (identity.owner !== owner) await this.storage.setItem(keys.identity(roomId, tokenHash), { ...identity, owner });
       }
-      await this.storage.setItem(keys.room(roomId), { ...room, ownerName: to.username, ownerTokenHash: null });
+      await this.storage.setItem(keys.room(roomId), { ...room, ownerName: to?.username ?? '', ownerTokenHash: null });
       return true;
     });
   }

@@ -110,16 +110,16 @@ export class MemoryRoomStore implements RoomStore {
     return e.room.expiresAt;
   }
 
-  async transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+  async transferOwner(roomId: string, toTokenHash: string | null): Promise<boolean> {
     const e = this.entry(roomId);
-    const to = e?.members.get(toTokenHash);
-    if (!e || !to || to.request) return false;
+    const to = toTokenHash === null ? null : e?.members.get(toTokenHash);
+    if (!e || to === undefined || to?.request) return false;
     // New objects, not changed ones: a socket keeps the identity it was admitted with until told.
     for (const [tokenHash, identity] of e.members) {
       const owner = tokenHash === toTokenHash;
       if (identity.owner !== owner) e.members.set(tokenHash, { ...identity, owner });
     }
-    e.room = { ...e.room, ownerName: to.username, ownerTokenHash: null };
+    e.room = { ...e.room, ownerName: to?.username ?? '', ownerTokenHash: null };
     return true;
   }
 

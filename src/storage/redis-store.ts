@@ -189,15 +189,18 @@ end
 return tostring(new_exp)
 `;
 
-// KEYS: state, members. ARGV: token, now. The member of token becomes the owner and every other identity
-// not; the room names them owner and forgets its API owner token. 0 when there is no such member.
+// KEYS: state, members. ARGV: token ('' = nobody), now. The member of token becomes the owner and every
+// other identity not; the room names them owner and forgets its API owner token. 0 when there is no such member.
 const TRANSFER = `
 local exp = redis.call('HGET', KEYS[1], 'expiresAt')
 if not exp or tonumber(exp) <= tonumber(ARGV[2]) then return 0 end
-local raw = redis.call('HGET', KEYS[2], ARGV[1])
-if not raw then return 0 end
-local to = cjson.decode(raw)
-if to.request then return 0 end
+local to = { username = '' }
+if ARGV[1] ~= '' then
+  local raw = redis.call('HGET', KEYS[2], ARGV[1])
+  if not raw then return 0 end
+  to = cjson.decode(raw)
+  if to.request then return 0 end
+end
 local all = redis.call('HGETALL', KEYS[2])
 for i = 1, #all, 2 do
   local ident = cjson.decode(all[i + 1])
@@ -504,10 +507,10 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
-  transferOwner(roomId: string, toTokenHash: string): Promise<boolean> {
+  transferOwner(roomId: string, toTokenHash: string | null): Promise<boolean> {
     return this.guard(async () => {
       const key = this.keys(roomId);
-      return (await this.redis.mayflyTransfer(key.state, key.members, toTokenHash, String(Date.now()))) === 1;
+      return (await this.redis.mayflyTransfer(key.state, key.members, toTokenHash ?? '', String(Date.now()))) === 1;
     });
   }
 

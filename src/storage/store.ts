@@ -82,8 +82,9 @@ export interface RoomStore {
   /**
    * Makes the member of `toTokenHash` the owner (every other identity not), names them the room's
    * owner, and retires the API owner token: one owner at a time. False when there is no such member.
+   * With null, nobody owns the room (ownerName ''): the owner left and nobody else was here.
    */
-  transferOwner(roomId: string, toTokenHash: string): Promise<boolean>;
+  transferOwner(roomId: string, toTokenHash: string | null): Promise<boolean>;
   /** Bars a name (its nameKey) from the room for the rest of its life: join and claimSeat refuse it. */
   banName(roomId: string, fold: string): Promise<void>;
 

@@ -282,7 +282,9 @@ export function renderLive(event: RoomEvent): string | null {
               text={
                 event.reason === 'owner_left'
                   ? `${event.previous ?? 'The owner'} left: ${event.username} is the owner now.`
-                  : `${event.previous ?? 'The owner'} made ${event.username} the owner.`
+                  : event.reason === 'unowned'
+                    ? `Nobody owned this room: ${event.username}, the first to join since, is the owner now.`
+                    : `${event.previous ?? 'The owner'} made ${event.username} the owner.`
               }
               timestamp={event.timestamp}
             />

@@ -28,7 +28,8 @@ async function ownerAction<S extends z.ZodType>(
   if (!room) return json ? jsonError(c, 404, 'not_found', NOT_FOUND) : gonePage(c);
   const token = memberToken(c);
   const member = await c.var.deps.rooms.authenticate(id, token);
-  const body = await readBody(c);
+  // Routes that take no body ignore whatever was sent (an empty JSON body too).
+  const body = schema ? await readBody(c) : {};
   if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
   const parsed = schema ? schema.safeParse(body) : { success: true as const, data: {} };
   if (!parsed.success) {
@@ -98,9 +99,9 @@ export function moderationRoutes() {
   );
 
   for (const approve of [true, false]) {
-    app.post(`/rooms/:id/requests/:request/${approve ? 'approve' : 'deny'}`, (c) =>
+    app.post(`/rooms/:id/requests/:request_id/${approve ? 'approve' : 'deny'}`, (c) =>
       ownerAction(c, null, async (id, by) => {
-        const request = RequestId.safeParse(c.req.param('request'));
+        const request = RequestId.safeParse(c.req.param('request_id'));
         if (!request.success) throw new RoomError('request_not_found');
         return requestJson(id, await c.var.deps.rooms.decide(id, by, request.data, approve));
       }),
@@ -108,7 +109,7 @@ export function moderationRoutes() {
   }
 
   /** Where a request to join stands: for its asker (their token) or the owner. Browsers go to the room page. */
-  app.get('/rooms/:id/requests/:request', async (c) => {
+  app.get('/rooms/:id/requests/:request_id', async (c) => {
     const id = c.req.param('id');
     if (!wantsJson(c)) return c.redirect(`/rooms/${id}`, 303);
     const room = await findRoom(c, id);
@@ -117,14 +118,20 @@ export function moderationRoutes() {
     const token = memberToken(c);
     const holder = await rooms.holder(id, token);
     const mine = rooms.requestStatus(holder);
-    if (mine?.requestId === c.req.param('request')) return c.json(requestJson(id, mine, siteOrigin(c)));
+    if (mine?.requestId === c.req.param('request_id')) return c.json(requestJson(id, mine, siteOrigin(c)));
     // An approved asker is a member now, whose member id is the request's id.
-    if (holder && !holder.identity.request && holder.identity.memberId === c.req.param('request')) {
-      return c.json({ request_id: c.req.param('request'), room_id: id, username: holder.identity.username, status: 'approved' });
+    if (holder && !holder.identity.request && holder.identity.memberId === c.req.param('request_id')) {
+      const status = {
+        requestId: holder.identity.memberId,
+        username: holder.identity.username,
+        status: 'approved' as const,
+        until: Date.now(),
+      };
+      return c.json(requestJson(id, status, siteOrigin(c)));
     }
     try {
       const all = await rooms.requests(id, { member: holder, ownerToken: token });
-      const found = all.find((r) => r.requestId === c.req.param('request'));
+      const found = all.find((r) => r.requestId === c.req.param('request_id'));
       if (!found) throw new RoomError('request_not_found');
       return c.json(requestJson(id, found, siteOrigin(c)));
     } catch (err) {

@@ -425,7 +425,7 @@ const FORM_BOOLEAN = { type: 'string', enum: ['on', 'off', 'true', 'false', '1',
 const OWNER_FRAMES = new Set(['kick', 'lock', 'unlock', 'extend', 'owner', 'approve', 'deny', 'approval']);
 
 const requestParam = {
-  name: 'request',
+  name: 'request_id',
   in: 'path',
   required: true,
   description: 'The request’s `request_id`.',
@@ -1106,7 +1106,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         'The owner’s sockets also hear of each new one (`join_request`) and of each answer (`join_request_closed`); the owner’s room page lists them.',
       ok: { description: 'The requests waiting.', content: jsonContent('JoinRequests', ex.requests) },
     }),
-    '/rooms/{id}/requests/{request}': {
+    '/rooms/{id}/requests/{request_id}': {
       parameters: [roomIdParam, requestParam],
       get: {
         tags: ['rooms'],
@@ -1126,7 +1126,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         },
       },
     },
-    '/rooms/{id}/requests/{request}/approve': owner({
+    '/rooms/{id}/requests/{request_id}/approve': owner({
       operationId: 'approveJoinRequest',
       summary: 'Let someone in (owner only)',
       description:
@@ -1159,7 +1159,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         }),
       },
     }),
-    '/rooms/{id}/requests/{request}/deny': owner({
+    '/rooms/{id}/requests/{request_id}/deny': owner({
       operationId: 'denyJoinRequest',
       summary: 'Turn someone away (owner only)',
       description:

@@ -21,7 +21,8 @@ export function roomJson(room: Room, origin: string, users: string[] | null, lat
   return {
     ...base,
     name: room.name,
-    owner_name: room.ownerName,
+    // Empty once the owner left with nobody else here (the next to join becomes the owner).
+    owner_name: room.ownerName || null,
     created_at: new Date(room.createdAt).toISOString(),
     max_users: room.maxUsers,
     idle_seconds: room.idleSeconds,

@@ -294,7 +294,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         const issue = frame.error.issues[0];
         const what = issue?.path.length
           ? `${issue.path.join('.')}: ${issue.message}`
-          : 'expected {"type":"message","content":"…"} or {"type":"typing"}';
+          : 'expected {"type":"message","content":"…"}, {"type":"typing"}, or one of the owner\'s frames (kick, lock, unlock, extend, owner, approve, deny, approval)';
         const isMessage = (json as { type?: unknown } | null)?.type === 'message';
         return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`, isMessage ? contentWords(issue) : undefined, isMessage);
       }
