@@ -7,10 +7,10 @@ import { parseArgs, parseRoomRef } from '../src/cli/args.ts';
 import { formatMessage } from '../src/cli/format.ts';
 import { clean, cleanLines } from '../src/cli/sanitize.ts';
 import { messageEvent } from '../src/realtime/events.ts';
-import { createRoom, freePort, joinRoom, startTestServer, waitFor, type TestServer } from './helpers/server.ts';
+import { createRoom, freePort, joinRoom, startTestServer, type TestServer } from './helpers/server.ts';
 import { connect, type TestSocket } from './helpers/ws.ts';
+import { count, killChats, READY, spawnChat } from './helpers/chat.ts';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const ID = 'abcdefghijklmnopqrstu';
 
 describe('sanitizer', () => {
@@ -89,63 +89,6 @@ describe('formatting', () => {
 // ---------------------------------------------------------------------------------------------
 // The real program, as a child process, against a real server.
 
-const children: Array<{ kill(): void }> = [];
-
-function spawnChat(args: string[], extraEnv: Record<string, string> = {}) {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('MAYFLY_')) env[k] = v;
-  Object.assign(env, extraEnv);
-  const proc = Bun.spawn([process.execPath, 'src/cli/chat.ts', ...args], { cwd: ROOT, env, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
-  children.push(proc);
-  const raw: Uint8Array[] = [];
-  let out = '';
-  let err = '';
-  void (async () => {
-    const decoder = new TextDecoder();
-    const reader = proc.stdout.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      raw.push(r.value);
-      out += decoder.decode(r.value, { stream: true });
-    }
-  })();
-  void (async () => {
-    const decoder = new TextDecoder();
-    const reader = proc.stderr.getReader();
-    for (let r = await reader.read(); !r.done; r = await reader.read()) err += decoder.decode(r.value, { stream: true });
-  })();
-  const chat = {
-    proc,
-    out: () => out,
-    err: () => err,
-    bytes: () => Buffer.concat(raw),
-    send(line: string) {
-      proc.stdin.write(`${line}\n`);
-      proc.stdin.flush();
-    },
-    end() {
-      proc.stdin.end();
-    },
-    async waitOut(what: string | RegExp, timeoutMs = 5000) {
-      const seen = () => (typeof what === 'string' ? out.includes(what) : what.test(out));
-      try {
-        await waitFor(seen, timeoutMs, `output ${what}`);
-      } catch (e) {
-        throw new Error(`${(e as Error).message}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`);
-      }
-    },
-    async exit(timeoutMs = 5000) {
-      const timer = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`client did not exit\n${out}\n${err}`)), timeoutMs),
-      );
-      return Promise.race([proc.exited, timer]);
-    },
-  };
-  return chat;
-}
-
-const READY = '/quit to leave';
-const count = (text: string, what: string) => text.split(what).length - 1;
-
 describe('terminal client', () => {
   let server: TestServer;
   const sockets: TestSocket[] = [];
@@ -155,7 +98,7 @@ describe('terminal client', () => {
   });
 
   afterEach(() => {
-    for (const c of children.splice(0)) c.kill();
+    killChats();
     for (const s of sockets.splice(0)) s.close();
   });
 
@@ -415,7 +358,7 @@ describe('terminal client across a server restart', () => {
   const servers: TestServer[] = [];
 
   afterEach(async () => {
-    for (const c of children.splice(0)) c.kill();
+    killChats();
     for (const s of servers.splice(0)) await s.stop().catch(() => {});
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

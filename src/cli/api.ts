@@ -1,4 +1,4 @@
-// HTTP calls of the terminal client (room info, login, join, leave) and readable messages for their failures.
+// HTTP calls of the terminal client (room info, login, join, ask to join, leave) and readable messages for their failures.
 import { clean } from './sanitize.ts';
 import { NO_SUCH_ROOM } from './format.ts';
 
@@ -66,9 +66,17 @@ export function errorOf(body: unknown): { code: string; message: string } {
   return { code, message };
 }
 
-export type RoomInfo = { exists: boolean; passwordProtected: boolean; name?: string; users?: string[]; expiresAt?: string };
+export type RoomInfo = {
+  exists: boolean;
+  passwordProtected: boolean;
+  name?: string;
+  users?: string[];
+  expiresAt?: string;
+  locked?: boolean;
+  approveJoins?: boolean;
+};
 
-/** GET /rooms/{id}: whether the room exists and needs a password; its name and users once joined. */
+/** GET /rooms/{id}: whether the room exists and needs a password; its name, users and settings once joined. */
 export async function roomInfo(server: string, roomId: string, token?: string): Promise<RoomInfo | null> {
   const reply = await call(server, 'GET', `/rooms/${roomId}`, { token });
   if (reply.status === 404) return { exists: false, passwordProtected: false };
@@ -80,6 +88,8 @@ export async function roomInfo(server: string, roomId: string, token?: string): 
     ...(typeof b.name === 'string' ? { name: b.name } : {}),
     ...(Array.isArray(b.users) ? { users: b.users.map(String) } : {}),
     ...(typeof b.expires_at === 'string' ? { expiresAt: b.expires_at } : {}),
+    ...(typeof b.locked === 'boolean' ? { locked: b.locked } : {}),
+    ...(typeof b.approve_joins === 'boolean' ? { approveJoins: b.approve_joins } : {}),
   };
 }
 
@@ -98,28 +108,81 @@ export async function login(server: string, username: string, password: string):
 
 export type Joined = { token: string; username: string; memberId: string };
 
+/** A request to join a room that asks its owner (202): its token admits nothing until the owner approves. */
+export type Asking = { token: string; username: string; requestId: string; expiresAt?: string };
+
 export type JoinFailure = { status: number; code: string; message: string };
 
-/** POST /rooms/{id}/join: the member token, or the refusal with its status and error code. */
+export type JoinResult =
+  | { kind: 'joined'; joined: Joined }
+  | { kind: 'asking'; asking: Asking }
+  | { kind: 'refused'; failure: JoinFailure };
+
+/** POST /rooms/{id}/join: the member token, a request waiting for the owner, or the refusal with its status and error code. */
 export async function join(
   server: string,
   roomId: string,
   input: { username: string; password?: string; accountToken?: string },
-): Promise<{ ok: true; joined: Joined } | { ok: false; failure: JoinFailure }> {
+): Promise<JoinResult> {
   const json = { username: input.username, ...(input.password !== undefined ? { password: input.password } : {}) };
   const reply = await call(server, 'POST', `/rooms/${roomId}/join`, { json, token: input.accountToken });
   const b = reply.body;
+  const username = isObject(b) && typeof b.username === 'string' ? b.username : input.username;
   if (reply.status === 200 && isObject(b) && typeof b.token === 'string') {
+    return { kind: 'joined', joined: { token: b.token, username, memberId: typeof b.member_id === 'string' ? b.member_id : '' } };
+  }
+  if (reply.status === 202 && isObject(b) && typeof b.token === 'string' && typeof b.request_id === 'string') {
     return {
-      ok: true,
-      joined: {
+      kind: 'asking',
+      asking: {
         token: b.token,
-        username: typeof b.username === 'string' ? b.username : input.username,
-        memberId: typeof b.member_id === 'string' ? b.member_id : '',
+        username,
+        requestId: b.request_id,
+        ...(typeof b.expires_at === 'string' ? { expiresAt: b.expires_at } : {}),
       },
     };
   }
-  return { ok: false, failure: { status: reply.status, ...errorOf(b) } };
+  return { kind: 'refused', failure: { status: reply.status, ...errorOf(b) } };
+}
+
+export type RequestState = 'pending' | 'approved' | 'denied' | 'expired';
+
+/**
+ * GET /rooms/{id}/requests/{request_id} with the asker's token (the status URL of a 202): where the
+ * request stands, or the refusal (the room gone: `not_found`).
+ */
+export async function requestState(
+  server: string,
+  roomId: string,
+  asking: Asking,
+): Promise<{ ok: true; status: RequestState } | { ok: false; failure: JoinFailure }> {
+  const reply = await call(server, 'GET', `/rooms/${roomId}/requests/${encodeURIComponent(asking.requestId)}`, { token: asking.token });
+  const status = isObject(reply.body) ? reply.body.status : undefined;
+  if (reply.status === 200 && (status === 'pending' || status === 'approved' || status === 'denied' || status === 'expired')) {
+    return { ok: true, status };
+  }
+  return { ok: false, failure: { status: reply.status, ...errorOf(reply.body) } };
+}
+
+/** The result of one of the owner's calls: the answer's body, or the server's refusal in words. */
+export type OwnerReply = { ok: true; body: Record<string, unknown> } | { ok: false; status: number; code: string; message: string };
+
+/**
+ * One owner action (`/rooms/{id}` + `path`) with `token` as Bearer: the member token of the owner (the
+ * server re-checks ownership every time) or the room's owner_token. POSTs always carry a JSON body.
+ */
+export async function ownerCall(
+  server: string,
+  roomId: string,
+  token: string,
+  method: 'GET' | 'POST',
+  path: string,
+  json?: Record<string, unknown>,
+): Promise<OwnerReply> {
+  const reply = await call(server, method, `/rooms/${roomId}${path}`, { token, ...(method === 'POST' ? { json: json ?? {} } : {}) });
+  if (reply.status >= 200 && reply.status < 300 && isObject(reply.body)) return { ok: true, body: reply.body };
+  const { code, message } = errorOf(reply.body);
+  return { ok: false, status: reply.status, code, message: message || `The server refused it (HTTP ${reply.status}).` };
 }
 
 /** A sentence for a refused join. */
@@ -135,6 +198,12 @@ export function describeJoinFailure(f: JoinFailure, ctx: { username: string; had
         : 'This room is password protected: give the password with --password PW (or set MAYFLY_ROOM_PASSWORD).';
     case 'room_full':
       return 'The room is full; try again when someone leaves.';
+    case 'room_locked':
+      return 'The room is locked: the owner is not letting anyone new in.';
+    case 'name_banned':
+      return `The owner removed "${name}" from this room; that name cannot join it again.`;
+    case 'too_many_requests':
+      return 'Too many people are waiting for the owner to let them in; try again later.';
     case 'name_taken':
       return `The name "${name}" is already taken in this room; pick another with --name.`;
     case 'name_reserved':

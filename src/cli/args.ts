@@ -11,15 +11,21 @@ Options:
   --password PW       the room password (or set MAYFLY_ROOM_PASSWORD; asked for on a terminal)
   --server URL        the server for a bare id (default: $MAYFLY_SERVER or ${DEFAULT_SERVER})
   --login             sign in to your account first (password asked for, or $MAYFLY_ACCOUNT_PASSWORD)
+  --owner-token TOKEN the owner_token from creating the room over the API (or set MAYFLY_OWNER_TOKEN):
+                      you join as the room's owner (the token then stops working: one owner at a time)
   -h, --help          show this help
 
-In the room: type a line and press Enter to send it; /who lists who is here; /quit (or Ctrl-D) leaves.`;
+In the room: type a line and press Enter to send it; /who lists who is here; /help lists the commands
+(the owner's too: /kick, /lock, /approve, /extend, /owner, …); /quit (or Ctrl-D) leaves.
+In a room that asks its owner, the client waits until the owner lets you in.`;
 
 export type Options = {
   server: string;
   roomId: string;
   name?: string;
   password?: string;
+  /** The room's owner_token: the client makes itself the owner after joining. */
+  ownerToken?: string;
   login: boolean;
 };
 
@@ -57,7 +63,7 @@ export function parseRoomRef(ref: string, defaultServer: string): { server: stri
   return { server: (url.origin + match[1]).replace(/\/+$/, ''), roomId: match[2]! };
 }
 
-/** Parses argv (without the runtime and script); `env` supplies MAYFLY_SERVER and MAYFLY_ROOM_PASSWORD. */
+/** Parses argv (without the runtime and script); `env` supplies MAYFLY_SERVER, MAYFLY_ROOM_PASSWORD and MAYFLY_OWNER_TOKEN. */
 export function parseArgs(argv: string[], env: Record<string, string | undefined> = {}): ParsedArgs {
   const positional: string[] = [];
   const values: Record<string, string> = {};
@@ -73,7 +79,7 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       login = true;
       continue;
     }
-    const option = arg.match(/^--(name|password|server)(?:=(.*))?$/s);
+    const option = arg.match(/^--(name|password|server|owner-token)(?:=(.*))?$/s);
     if (option) {
       const key = option[1]!;
       let value = option[2];
@@ -100,8 +106,16 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
   const name = values.name?.trim();
   if (values.name !== undefined && !name) return { kind: 'error', message: '--name must not be empty.' };
   const password = values.password ?? (env.MAYFLY_ROOM_PASSWORD || undefined);
+  const ownerToken = (values['owner-token'] ?? env.MAYFLY_OWNER_TOKEN ?? '').trim();
+  if (values['owner-token'] !== undefined && !ownerToken) return { kind: 'error', message: '--owner-token must not be empty.' };
   return {
     kind: 'ok',
-    options: { ...ref, login, ...(name ? { name } : {}), ...(password !== undefined ? { password } : {}) },
+    options: {
+      ...ref,
+      login,
+      ...(name ? { name } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ...(ownerToken ? { ownerToken } : {}),
+    },
   };
 }

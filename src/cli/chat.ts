@@ -1,21 +1,42 @@
 #!/usr/bin/env bun
 // The terminal client: `bun run chat <room link or id>` joins a mayfly room and chats over its JSON WebSocket.
 import * as readline from 'node:readline';
-import { CliError, describeJoinFailure, isObject, join, leave, login, roomInfo, type Joined } from './api.ts';
+import {
+  type Asking,
+  CliError,
+  describeJoinFailure,
+  isObject,
+  join,
+  type Joined,
+  leave,
+  login,
+  ownerCall,
+  requestState,
+  roomInfo,
+} from './api.ts';
 import { parseArgs, USAGE, type Options } from './args.ts';
 import {
-  clock,
   DESTROYED,
   EXPIRED,
+  formatApproval,
   formatError,
+  formatExtended,
   formatJoined,
+  formatJoinRequest,
+  formatKicked,
   formatLeft,
   formatMessage,
+  formatOwnerChanged,
+  formatRequestClosed,
   formatTyping,
   formatUsers,
   GONE,
+  LOCKED,
   NO_SUCH_ROOM,
+  UNLOCKED,
+  when,
 } from './format.ts';
+import { helpText, OWNER_COMMANDS, ownerCommand, type OwnerContext } from './owner.ts';
 import { ask, askHidden } from './prompt.ts';
 import { clean } from './sanitize.ts';
 
@@ -23,6 +44,8 @@ const TYPING_SHOW_MS = 5000; // at most one "… is typing" line per user in thi
 const TYPING_SEND_MS = 3000; // at most one typing frame of ours in this time
 const MAX_RECONNECTS = 20; // about three minutes of backoff before giving up
 const MAX_FIRST_CONNECTS = 5;
+const POLL_MS = 2000; // how often a request to join asks whether the owner has decided
+const POLL_FAILURES = 15; // status checks that fail in a row (about half a minute) before giving up
 
 /** Our own terminal control (never applied to server text): clear the current line / the line above. */
 const CLEAR_LINE = '\r\u001b[2K';
@@ -94,7 +117,8 @@ async function enter(opts: Options): Promise<Joined> {
 
   for (let attempt = 1; ; attempt++) {
     const result = await join(opts.server, opts.roomId, { username, password, accountToken });
-    if (result.ok) return result.joined;
+    if (result.kind === 'joined') return result.joined;
+    if (result.kind === 'asking') return (await admitSelf(opts, result.asking)) ?? (await waitForOwner(opts, result.asking));
     const failure = result.failure;
     const why = describeJoinFailure(failure, { username, hadPassword: password !== undefined });
     const nameProblem = failure.code === 'name_taken' || failure.code === 'name_reserved' || failure.code === 'validation_failed';
@@ -118,6 +142,90 @@ async function enter(opts: Options): Promise<Joined> {
   }
 }
 
+/** The owner (holding the room's owner_token) asking to join their own room that asks its owner: approves it at once. */
+async function admitSelf(opts: Options, asking: Asking): Promise<Joined | null> {
+  if (!opts.ownerToken) return null;
+  const reply = await ownerCall(
+    opts.server,
+    opts.roomId,
+    opts.ownerToken,
+    'POST',
+    `/requests/${encodeURIComponent(asking.requestId)}/approve`,
+  );
+  if (!reply.ok) return null; // not the owner after all: wait like anyone else (the hand-over below says why)
+  return { token: asking.token, username: asking.username, memberId: asking.requestId };
+}
+
+/**
+ * A room that asks its owner: waits, polling the request's status URL with its token, until the owner lets
+ * us in (then the token is a member's). Denied, lapsed or the room gone: a CliError. Ctrl-C withdraws the request.
+ */
+async function waitForOwner(opts: Options, asking: Asking): Promise<Joined> {
+  const until = asking.expiresAt ? ` (the request lapses at ${when(asking.expiresAt)} unanswered; Ctrl-C withdraws it)` : '';
+  process.stdout.write(`Waiting for the owner to let you in…${until}\n`);
+  let withdrawn = false;
+  const withdraw = () => {
+    if (withdrawn) return;
+    withdrawn = true;
+    void (async () => {
+      await leave(opts.server, opts.roomId, asking.token); // POST /leave with a pending token withdraws the request
+      process.stderr.write('You withdrew your request to join.\n');
+      await exit(130);
+    })();
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.on(signal, withdraw);
+  try {
+    let failures = 0;
+    for (;;) {
+      await Bun.sleep(POLL_MS);
+      if (withdrawn) await new Promise(() => {}); // exiting
+      let answer: Awaited<ReturnType<typeof requestState>>;
+      try {
+        answer = await requestState(opts.server, opts.roomId, asking);
+      } catch (err) {
+        if (!(err instanceof CliError) || ++failures >= POLL_FAILURES) throw err;
+        continue;
+      }
+      if (!answer.ok) {
+        if (answer.failure.code === 'not_found') throw new CliError(NO_SUCH_ROOM);
+        if (answer.failure.status < 500 && answer.failure.status !== 429) {
+          throw new CliError(
+            `The server stopped answering about your request to join: ${answer.failure.message || `HTTP ${answer.failure.status}`}`,
+          );
+        }
+        if (++failures >= POLL_FAILURES)
+          throw new CliError(`The server could not say whether you were let in (HTTP ${answer.failure.status}).`);
+        continue;
+      }
+      failures = 0;
+      switch (answer.status) {
+        case 'approved':
+          process.stdout.write('The owner let you in.\n');
+          return { token: asking.token, username: asking.username, memberId: asking.requestId };
+        case 'denied':
+          throw new CliError('The owner did not let you in.');
+        case 'expired':
+          throw new CliError('The owner did not answer your request to join in time; run the command again to ask again.');
+      }
+    }
+  } finally {
+    for (const signal of signals) process.off(signal, withdraw);
+  }
+}
+
+/**
+ * --owner-token: makes our member the owner (the owner_token hands the room to us, and stops working).
+ * True when we own the room now; a token that is refused is reported and we stay an ordinary member.
+ */
+async function claimOwnership(opts: Options, me: Joined): Promise<boolean> {
+  if (!opts.ownerToken) return false;
+  const reply = await ownerCall(opts.server, opts.roomId, opts.ownerToken, 'POST', '/owner', { username: me.username });
+  if (reply.ok) return true;
+  process.stderr.write(`The owner token was not accepted (${reply.message}); you are in the room as an ordinary member.\n`);
+  return false;
+}
+
 /** The connected part: prints the room's events, sends typed lines, reconnects, leaves. */
 class Session {
   private ws: WebSocket | null = null;
@@ -133,11 +241,20 @@ class Session {
   private typingShown = new Map<string, number>();
   private typingSent = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** What the owner's commands need: the room, our token, and its settings as last heard. */
+  private readonly control: OwnerContext;
+  /** Requests to join already shown to us (the owner): shown once, whether heard as an event or listed on arrival. */
+  private readonly askers = new Set<string>();
 
   constructor(
     private readonly opts: Options,
     private readonly me: Joined,
-  ) {}
+    /** Whether we own the room, as far as we know (ownership moves: owner_changed keeps it current). */
+    private owner: boolean,
+    settings: { locked?: boolean; approveJoins?: boolean } = {},
+  ) {
+    this.control = { server: opts.server, roomId: opts.roomId, token: me.token, print: (text) => this.print(text), state: { ...settings } };
+  }
 
   start(): void {
     this.rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: fancy, prompt: '> ' });
@@ -167,7 +284,8 @@ class Session {
     try {
       ws = new WebSocket(`${base}/rooms/${this.opts.roomId}/ws?token=${encodeURIComponent(this.me.token)}${since}`);
     } catch (err) {
-      this.fail(`Cannot open the WebSocket: ${clean(err instanceof Error ? err.message : err)}`);
+      const why = (err instanceof Error ? err.message : String(err)).replaceAll(this.me.token, '…'); // never print the token
+      this.fail(`Cannot open the WebSocket: ${clean(why)}`);
       return;
     }
     this.ws = ws;
@@ -196,6 +314,7 @@ class Session {
         if (!this.everConnected) {
           this.print(formatUsers(this.users.filter((u) => u !== this.me.username)));
           this.print('* Type a line and press Enter to send it; /help for commands, /quit to leave.');
+          if (this.owner) void this.showWaiting();
         }
         this.connected = true;
         this.everConnected = true;
@@ -208,9 +327,39 @@ class Session {
         break;
       case 'user_joined':
       case 'user_left':
+      case 'user_kicked':
         if (Array.isArray(event.users)) this.users = event.users.map(String);
-        if (event.username !== this.me.username)
-          this.print(event.type === 'user_joined' ? formatJoined(event.username) : formatLeft(event.username));
+        if (event.username === this.me.username) break;
+        this.print(
+          event.type === 'user_joined'
+            ? formatJoined(event.username)
+            : event.type === 'user_left'
+              ? formatLeft(event.username)
+              : formatKicked(event.username),
+        );
+        break;
+      case 'room_locked':
+      case 'room_unlocked':
+        this.control.state.locked = event.type === 'room_locked';
+        this.print(event.type === 'room_locked' ? LOCKED : UNLOCKED);
+        break;
+      case 'approval_changed':
+        this.control.state.approveJoins = event.approve_joins === true;
+        this.print(formatApproval(event.approve_joins));
+        break;
+      case 'room_extended':
+        this.print(formatExtended(event.expires_at));
+        break;
+      case 'owner_changed':
+        this.owner = event.member_id === this.me.memberId;
+        this.print(formatOwnerChanged(event, this.me));
+        if (this.owner) void this.showWaiting();
+        break;
+      case 'join_request':
+        this.showRequest(event.request_id, event.username);
+        break;
+      case 'join_request_closed':
+        this.print(formatRequestClosed(event.username, event.status));
         break;
       case 'typing': {
         const who = String(event.username ?? '');
@@ -262,7 +411,10 @@ class Session {
       case 4401:
         return this.fail(`The server no longer admits you to this room${detail}. Join again.`);
       case 4403:
+        if (why === 'removed by the owner') return this.fail('You were removed from the room by the owner.');
         return this.fail(`The server refused the connection${detail}.`);
+      case 4423:
+        return this.fail('The room is locked: the owner is not letting anyone new in.');
       case 4404:
         if (this.everConnected) {
           this.print(GONE);
@@ -305,18 +457,25 @@ class Session {
 
   private command(text: string): void {
     const name = text.split(/\s+/)[0]!.toLowerCase();
+    const arg = text.slice(name.length).trim();
     if (name === '/quit' || name === '/exit' || name === '/leave') return void this.quit();
     if (name === '/who') return this.print(this.everConnected ? formatUsers(this.users) : '* Not connected yet.');
-    if (name === '/help') {
-      return this.print(
-        [
-          '* /who      who is in the room',
-          '* /quit     leave the room (also Ctrl-D)',
-          '* //text    send a message that starts with /',
-        ].join('\n'),
-      );
-    }
+    if (name === '/help') return this.print(helpText(this.owner));
+    if (OWNER_COMMANDS.has(name)) return void ownerCommand(this.control, name, arg);
     this.print(`! Unknown command ${clean(name)}; /help lists the commands.`);
+  }
+
+  /** The owner, on arriving (or on being handed the room): who is already waiting to be let in. */
+  private async showWaiting(): Promise<void> {
+    const reply = await ownerCall(this.opts.server, this.opts.roomId, this.me.token, 'GET', '/requests').catch(() => null);
+    if (!reply?.ok || !Array.isArray(reply.body.requests)) return;
+    for (const r of reply.body.requests) if (isObject(r)) this.showRequest(r.request_id, r.username);
+  }
+
+  private showRequest(requestId: unknown, username: unknown): void {
+    if (typeof requestId !== 'string' || typeof username !== 'string' || this.askers.has(requestId)) return;
+    this.askers.add(requestId);
+    this.print(formatJoinRequest(username));
   }
 
   private send(content: string): void {
@@ -392,11 +551,13 @@ async function main(): Promise<void> {
   const opts = parsed.options;
   try {
     const me = await enter(opts);
+    const claimed = await claimOwnership(opts, me);
     const info = await roomInfo(opts.server, opts.roomId, me.token).catch(() => null);
     const title = info?.name ? `“${clean(info.name)}”` : 'the room';
-    const until = info?.expiresAt ? ` It vanishes at ${clock(info.expiresAt)} unless destroyed sooner.` : '';
+    const until = info?.expiresAt ? ` It vanishes at ${when(info.expiresAt)} unless destroyed sooner.` : '';
     process.stdout.write(`Joined ${title} as ${clean(me.username)}.${until}\n`);
-    new Session(opts, me).start();
+    if (claimed) process.stdout.write("You own this room: /help lists the owner's commands.\n");
+    new Session(opts, me, claimed, { locked: info?.locked, approveJoins: info?.approveJoins }).start();
   } catch (err) {
     if (err instanceof CliError) {
       process.stderr.write(`${err.message}\n`);
