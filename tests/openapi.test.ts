@@ -226,8 +226,8 @@ describe('the owner’s controls (issue 14)', () => {
     ['/rooms/{id}/extend', 'post'],
     ['/rooms/{id}/owner', 'post'],
     ['/rooms/{id}/requests', 'get'],
-    ['/rooms/{id}/requests/{request}/approve', 'post'],
-    ['/rooms/{id}/requests/{request}/deny', 'post'],
+    ['/rooms/{id}/requests/{request_id}/approve', 'post'],
+    ['/rooms/{id}/requests/{request_id}/deny', 'post'],
   ];
 
   test('owner routes: the owner’s member token, the owner_token or the cookie; 403 forbidden otherwise', () => {
@@ -250,10 +250,10 @@ describe('the owner’s controls (issue 14)', () => {
     expect(codes('/rooms/{id}/owner', 'post', '400')).toContain('invalid_target');
     expect(codes('/rooms/{id}/owner', 'post', '404')).toContain('member_not_found');
     expect(codes('/rooms/{id}/extend', 'post', '409')).toContain('extend_limit');
-    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '404')).toContain('request_not_found');
-    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '409')).toEqual(expect.arrayContaining(['room_full', 'name_taken']));
-    expect(codes('/rooms/{id}/requests/{request}/approve', 'post', '403')).toContain('name_banned');
-    expect(codes('/rooms/{id}/requests/{request}/deny', 'post', '404')).toContain('request_not_found');
+    expect(codes('/rooms/{id}/requests/{request_id}/approve', 'post', '404')).toContain('request_not_found');
+    expect(codes('/rooms/{id}/requests/{request_id}/approve', 'post', '409')).toEqual(expect.arrayContaining(['room_full', 'name_taken']));
+    expect(codes('/rooms/{id}/requests/{request_id}/approve', 'post', '403')).toContain('name_banned');
+    expect(codes('/rooms/{id}/requests/{request_id}/deny', 'post', '404')).toContain('request_not_found');
     expect(codes('/rooms/{id}/join', 'post', '423')).toContain('room_locked');
     expect(codes('/rooms/{id}/join', 'post', '403')).toContain('name_banned');
     expect(codes('/rooms/{id}/join', 'post', '429')).toContain('too_many_requests');
@@ -438,7 +438,7 @@ describe('response schemas match what the server returns', () => {
 
     res = await fetch(asked.status_url, { headers: { authorization: `Bearer ${asked.token}` } });
     expect(res.status).toBe(200);
-    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}', 'get', '200'));
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request_id}', 'get', '200'));
 
     res = await fetch(`${base}/requests`, { headers: bearer });
     expect(res.status).toBe(200);
@@ -449,18 +449,18 @@ describe('response schemas match what the server returns', () => {
 
     res = await fetch(`${base}/requests/${asked.request_id}/approve`, { method: 'POST', headers: bearer });
     expect(res.status).toBe(200);
-    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}/approve', 'post', '200'));
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request_id}/approve', 'post', '200'));
 
     res = await fetch(asked.status_url, { headers: { authorization: `Bearer ${asked.token}` } });
     expect(res.status).toBe(200);
-    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}', 'get', '200')); // approved: the token is a member's now
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request_id}', 'get', '200')); // approved: the token is a member's now
 
     res = await fetch(`${base}/join`, { method: 'POST', headers: J, body: JSON.stringify({ username: 'dave' }) });
     expect(res.status).toBe(202);
     const dave = await res.json();
     res = await fetch(`${base}/requests/${dave.request_id}/deny`, { method: 'POST', headers: { ...J, ...bearer }, body: '{}' });
     expect(res.status).toBe(200);
-    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request}/deny', 'post', '200'));
+    conforms(await res.json(), schemaOf('/rooms/{id}/requests/{request_id}/deny', 'post', '200'));
 
     res = await fetch(`${base}/owner`, { method: 'POST', headers: owner, body: JSON.stringify({ username: 'grace' }) });
     expect(res.status).toBe(200);

@@ -64,6 +64,8 @@ function claimError(reason: Exclude<SeatClaim, { ok: true }>['reason']): RoomErr
       return new RoomError('unauthorized');
     case 'approval':
       return new RoomError('unauthorized', "This room lets people in with its owner's approval: ask to join first.");
+    case 'answered':
+      return new RoomError('request_not_found', 'That request was already answered.');
     default:
       return new RoomError('not_found');
   }
@@ -291,21 +293,16 @@ export class RoomService {
   /** A request to join: stored (no seat) and shown to the owner, who approves or denies it. */
   private async ask(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>): Promise<Member> {
     const now = Date.now();
-    const fold = nameKey(username);
-    const [everyone, present] = await Promise.all([this.deps.store.identities(room.id), this.users(room.id)]);
-    const waiting = everyone.filter((i) => i.identity.request?.status === 'pending' && i.identity.request.until > now);
-    if (present.some((u) => nameKey(u) === fold) || waiting.some((i) => nameKey(i.identity.username) === fold)) {
-      throw new RoomError('name_taken');
-    }
-    if (waiting.length >= MAX_PENDING_REQUESTS) throw new RoomError('too_many_requests');
     const token = nanoid(32);
     const tokenHash = hashToken(token);
     // The request's id is the member id the asker gets once approved (so their token can still ask about it).
     const memberId = nanoid(12);
     const request: JoinRequest = { id: memberId, status: 'pending', at: now, until: now + this.deps.config.JOIN_REQUEST_SECONDS * 1000 };
     const identity: Identity = { memberId, username, ...flags, request };
-    const stored = await this.deps.store.putIdentity(room.id, tokenHash, identity);
-    if (stored !== 'ok') throw stored === 'gone' ? new RoomError('not_found') : claimError(stored);
+    // The store checks the name (nobody here or waiting has it) and the number waiting, atomically.
+    const stored = await this.deps.store.putIdentity(room.id, tokenHash, identity, { maxWaiting: MAX_PENDING_REQUESTS });
+    if (stored === 'too_many') throw new RoomError('too_many_requests');
+    if (stored !== 'ok') throw claimError(stored);
     await this.publish(
       room.id,
       ownerEvent<JoinRequestEvent>(room.id, {
@@ -648,11 +645,14 @@ export class RoomService {
     const username = member.username;
     if (approve) {
       // A seat now, held a while: they arrive when their waiting page notices.
-      const claim = await this.deps.store.join(roomId, found.tokenHash, member, this.leaseUntil('api'), true);
+      // Atomically: only while the request is still waiting (one answer, whichever instance gives it).
+      const claim = await this.deps.store.join(roomId, found.tokenHash, member, this.leaseUntil('api'), true, requestId);
       if (!claim.ok) throw claimError(claim.reason);
       if (claim.fresh) await this.publish(roomId, presenceEvent(roomId, 'user_joined', username, claim.users));
     } else {
-      await this.deps.store.putIdentity(roomId, found.tokenHash, { ...found.identity, request: { ...request, status: 'denied' } });
+      const denied = { ...found.identity, request: { ...request, status: 'denied' as const } };
+      const stored = await this.deps.store.putIdentity(roomId, found.tokenHash, denied, { request: requestId });
+      if (stored !== 'ok') throw stored === 'answered' ? claimError('answered') : new RoomError('not_found');
     }
     const status = approve ? 'approved' : 'denied';
     await this.publish(

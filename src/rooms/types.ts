@@ -33,7 +33,14 @@ export type Identity = {
   request?: JoinRequest;
 };
 
-export type JoinRequest = { id: string; status: 'pending' | 'denied'; at: number; until: number };
+export type JoinRequest = {
+  id: string;
+  status: 'pending' | 'denied';
+  at: number;
+  until: number;
+  /** The asker's name by nameKey (set by the store: its scripts compare waiting names). */
+  fold?: string;
+};
 
 /** A seat held by a present member; it lapses at `leaseUntil` unless renewed. */
 export type Seat = {
@@ -57,8 +64,9 @@ export type MessageDraft = Omit<Message, 'seq'>;
 
 /**
  * What taking a seat came to. Refusals: full, taken (the name), gone (the room), unknown (no such member),
- * locked (the room takes nobody new), approval (new people ask the owner first), banned (the owner removed that name).
+ * locked (the room takes nobody new), approval (new people ask the owner first), banned (the owner removed that name),
+ * answered (an approval of a request that is no longer waiting: answered meanwhile, maybe elsewhere).
  */
 export type SeatClaim =
   | { ok: true; fresh: boolean; users: string[] }
-  | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' | 'locked' | 'approval' | 'banned' };
+  | { ok: false; reason: 'full' | 'taken' | 'gone' | 'unknown' | 'locked' | 'approval' | 'banned' | 'answered' };

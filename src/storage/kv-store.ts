@@ -4,8 +4,19 @@
 import type { Storage } from 'unstorage';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { nameKey } from '../rooms/names.ts';
-import { extendedExpiry, liveSeats, refusal, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
-import type { HistoryQuery, RoomFlags, RoomStore } from './store.ts';
+import {
+  askRefusal,
+  extendedExpiry,
+  liveSeats,
+  refusal,
+  releaseSeat,
+  renewSeats,
+  setSeatLease,
+  stillWaiting,
+  sweepSeats,
+  takeSeat,
+} from './seats.ts';
+import type { HistoryQuery, PutIdentityOptions, PutIdentityResult, RoomFlags, RoomStore } from './store.ts';
 
 /**
  * The part of unstorage's Storage this store uses, and scrub where the backend has it: called after a
@@ -91,11 +102,12 @@ export class KvRoomStore implements RoomStore {
     return all.filter((k) => k.split(':').length === 2).map((k) => k.split(':')[1]!);
   }
 
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false, request?: string): Promise<SeatClaim> {
     return this.withLock(roomId, async () => {
       const room = await this.getRoom(roomId);
       const state = await this.state(roomId);
       if (!room || !state) return { ok: false, reason: 'gone' };
+      if (request !== undefined && !stillWaiting(await this.identity(roomId, tokenHash), request)) return { ok: false, reason: 'answered' };
       const refused = refusal(room, !!state.banned?.includes(nameKey(identity.username)), admitted);
       if (refused) return refused;
       const claim = takeSeat(state, room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
@@ -132,14 +144,17 @@ export class KvRoomStore implements RoomStore {
     return items.flatMap((item, i) => (item.value ? [{ tokenHash: state.tokens[i]!, identity: item.value }] : []));
   }
 
-  putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+  putIdentity(roomId: string, tokenHash: string, identity: Identity, opts: PutIdentityOptions = {}): Promise<PutIdentityResult> {
     return this.withLock(roomId, async () => {
       const state = await this.state(roomId);
       const room = await this.getRoom(roomId);
       if (!state || !room) return 'gone' as const;
+      if (opts.request !== undefined && !stillWaiting(await this.identity(roomId, tokenHash), opts.request)) return 'answered';
       if (identity.request?.status === 'pending') {
-        if (state.banned?.includes(nameKey(identity.username))) return 'banned' as const;
-        if (room.locked) return 'locked' as const;
+        const banned = !!state.banned?.includes(nameKey(identity.username));
+        const others = (await this.identities(roomId)).map((i) => [i.tokenHash, i.identity] as [string, Identity]);
+        const refused = askRefusal(room, banned, state.seats, others, tokenHash, identity, Date.now(), opts.maxWaiting ?? Infinity);
+        if (refused) return refused;
       }
       if (!state.tokens.includes(tokenHash)) {
         state.tokens.push(tokenHash);

@@ -4,8 +4,19 @@
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import { HistoryRing } from './history-ring.ts';
 import { nameKey } from '../rooms/names.ts';
-import { extendedExpiry, liveSeats, refusal, releaseSeat, renewSeats, setSeatLease, sweepSeats, takeSeat } from './seats.ts';
-import type { HistoryQuery, RoomFlags, RoomStore } from './store.ts';
+import {
+  askRefusal,
+  extendedExpiry,
+  liveSeats,
+  refusal,
+  releaseSeat,
+  renewSeats,
+  setSeatLease,
+  stillWaiting,
+  sweepSeats,
+  takeSeat,
+} from './seats.ts';
+import type { HistoryQuery, PutIdentityOptions, PutIdentityResult, RoomFlags, RoomStore } from './store.ts';
 
 type Entry = {
   room: Room;
@@ -57,9 +68,17 @@ export class MemoryRoomStore implements RoomStore {
     return [...this.map.keys()].filter((k) => k.startsWith('room:')).map((k) => k.slice(5));
   }
 
-  async join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
+  async join(
+    roomId: string,
+    tokenHash: string,
+    identity: Identity,
+    leaseUntil: number,
+    admitted = false,
+    request?: string,
+  ): Promise<SeatClaim> {
     const e = this.entry(roomId);
     if (!e) return { ok: false, reason: 'gone' };
+    if (!stillWaiting(e.members.get(tokenHash), request)) return { ok: false, reason: 'answered' };
     const refused = refusal(e.room, e.banned.has(nameKey(identity.username)), admitted);
     if (refused) return refused;
     const claim = takeSeat(e, e.room.maxUsers, tokenHash, identity, leaseUntil, Date.now());
@@ -85,12 +104,14 @@ export class MemoryRoomStore implements RoomStore {
     return e ? [...e.members].map(([tokenHash, identity]) => ({ tokenHash, identity })) : [];
   }
 
-  async putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+  async putIdentity(roomId: string, tokenHash: string, identity: Identity, opts: PutIdentityOptions = {}): Promise<PutIdentityResult> {
     const e = this.entry(roomId);
     if (!e) return 'gone';
+    if (!stillWaiting(e.members.get(tokenHash), opts.request)) return 'answered';
     if (identity.request?.status === 'pending') {
-      if (e.banned.has(nameKey(identity.username))) return 'banned';
-      if (e.room.locked) return 'locked';
+      const banned = e.banned.has(nameKey(identity.username));
+      const refused = askRefusal(e.room, banned, e.seats, e.members, tokenHash, identity, Date.now(), opts.maxWaiting ?? Infinity);
+      if (refused) return refused;
     }
     e.members.set(tokenHash, identity);
     return 'ok';

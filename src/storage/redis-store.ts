@@ -5,7 +5,15 @@ import type Redis from 'ioredis';
 import type { Storage } from 'unstorage';
 import { nameKey } from '../rooms/names.ts';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
-import { type HistoryQuery, type RoomFlags, type RoomStore, StorageBusyError, storageError } from './store.ts';
+import {
+  type HistoryQuery,
+  type PutIdentityOptions,
+  type PutIdentityResult,
+  type RoomFlags,
+  type RoomStore,
+  StorageBusyError,
+  storageError,
+} from './store.ts';
 import { messageFromEventJson } from '../realtime/events.ts';
 
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
@@ -48,12 +56,18 @@ end
 `;
 
 // KEYS: state, seats, members, banned. ARGV: token, identity JSON ('' = use the stored one), lease, now,
-// key margin ms, folded name, admitted ('1': the owner let them in, past a lock or approval).
+// key margin ms, folded name, admitted ('1': the owner let them in, past a lock or approval), request id
+// ('' or, approving a request: the stored identity must still be that waiting request, else 'answered').
 const CLAIM = `${LIVE_SEATS}
 local room = redis.call('HMGET', KEYS[1], 'expiresAt', 'locked', 'approve')
 local exp = room[1]
 local now = tonumber(ARGV[4])
 if not exp or tonumber(exp) <= now then return {'gone'} end
+if ARGV[8] ~= '' then
+  local cur = redis.call('HGET', KEYS[3], ARGV[1])
+  local req = cur and cjson.decode(cur).request
+  if not req or req.id ~= ARGV[8] or req.status ~= 'pending' then return {'answered'} end
+end
 local identity = ARGV[2]
 if identity == '' then
   identity = redis.call('HGET', KEYS[3], ARGV[1])
@@ -153,14 +167,37 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(s))
 return 1
 `;
 
-// KEYS: state, members, banned. ARGV: token, identity JSON, key margin ms, folded name, now, asking ('1': a
-// pending request, refused for a barred name or a locked room). Stores an identity with no seat.
-const PUT_IDENTITY = `
+// KEYS: state, members, banned, seats. ARGV: token, identity JSON, key margin ms, folded name, now, asking
+// ('1': a pending request, refused for a barred name, a locked room, a name someone here or another
+// waiting request has, or past max waiting), max waiting, request id ('' or, for a denial: the stored
+// identity must still be that waiting request). Stores an identity with no seat.
+const PUT_IDENTITY = `${LIVE_SEATS}
 local room = redis.call('HMGET', KEYS[1], 'expiresAt', 'locked')
-if not room[1] or tonumber(room[1]) <= tonumber(ARGV[5]) then return 'gone' end
+local now = tonumber(ARGV[5])
+if not room[1] or tonumber(room[1]) <= now then return 'gone' end
+if ARGV[8] ~= '' then
+  local cur = redis.call('HGET', KEYS[2], ARGV[1])
+  local req = cur and cjson.decode(cur).request
+  if not req or req.id ~= ARGV[8] or req.status ~= 'pending' then return 'answered' end
+end
 if ARGV[6] == '1' then
   if redis.call('SISMEMBER', KEYS[3], ARGV[4]) == 1 then return 'banned' end
   if room[2] == '1' then return 'locked' end
+  for _, s in ipairs(live_seats(KEYS[4], now, ARGV[1])) do
+    if s.fold == ARGV[4] then return 'taken' end
+  end
+  local all = redis.call('HGETALL', KEYS[2])
+  local waiting = 0
+  for i = 1, #all, 2 do
+    if all[i] ~= ARGV[1] then
+      local req = cjson.decode(all[i + 1]).request
+      if req and req.status == 'pending' and req['until'] > now then
+        if req.fold == ARGV[4] then return 'taken' end
+        waiting = waiting + 1
+      end
+    end
+  end
+  if waiting >= tonumber(ARGV[7]) then return 'too_many' end
 end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIREAT', KEYS[2], tonumber(room[1]) + tonumber(ARGV[3]))
@@ -280,7 +317,7 @@ return table.concat(out, ',')
 
 type Scripts = {
   mayflyClaim(state: string, seats: string, members: string, banned: string, ...args: string[]): Promise<string[]>;
-  mayflyPutIdentity(state: string, members: string, banned: string, ...args: string[]): Promise<'ok' | 'gone' | 'banned' | 'locked'>;
+  mayflyPutIdentity(state: string, members: string, banned: string, seats: string, ...args: string[]): Promise<PutIdentityResult>;
   mayflySetFields(state: string, now: string, ...pairs: string[]): Promise<number>;
   mayflyExtend(...keysAndArgs: string[]): Promise<string | number>;
   mayflyTransfer(state: string, members: string, token: string, now: string): Promise<number>;
@@ -336,7 +373,7 @@ export class RedisRoomStore implements RoomStore {
     private prefix = 'mayfly',
   ) {
     redis.defineCommand('mayflyClaim', { numberOfKeys: 4, lua: CLAIM });
-    redis.defineCommand('mayflyPutIdentity', { numberOfKeys: 3, lua: PUT_IDENTITY });
+    redis.defineCommand('mayflyPutIdentity', { numberOfKeys: 4, lua: PUT_IDENTITY });
     redis.defineCommand('mayflySetFields', { numberOfKeys: 1, lua: SET_FIELDS });
     redis.defineCommand('mayflyExtend', { numberOfKeys: 5, lua: EXTEND });
     redis.defineCommand('mayflyTransfer', { numberOfKeys: 2, lua: TRANSFER });
@@ -419,6 +456,7 @@ export class RedisRoomStore implements RoomStore {
     username: string | null,
     leaseUntil: number,
     admitted: boolean,
+    request?: string,
   ): Promise<SeatClaim> {
     const key = this.keys(roomId);
     let fold = username === null ? '' : nameKey(username);
@@ -439,13 +477,14 @@ export class RedisRoomStore implements RoomStore {
       String(KEY_MARGIN_MS),
       fold,
       admitted ? '1' : '0',
+      request ?? '',
     );
     if (status === 'ok') return { ok: true, fresh: fresh === '1', users: lines(users) };
     return { ok: false, reason: status as Exclude<SeatClaim, { ok: true }>['reason'] };
   }
 
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false): Promise<SeatClaim> {
-    return this.guard(() => this.claim(roomId, tokenHash, identity, identity.username, leaseUntil, admitted));
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted = false, request?: string): Promise<SeatClaim> {
+    return this.guard(() => this.claim(roomId, tokenHash, identity, identity.username, leaseUntil, admitted, request));
   }
 
   claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim> {
@@ -461,19 +500,25 @@ export class RedisRoomStore implements RoomStore {
     );
   }
 
-  putIdentity(roomId: string, tokenHash: string, identity: Identity) {
+  putIdentity(roomId: string, tokenHash: string, identity: Identity, opts: PutIdentityOptions = {}): Promise<PutIdentityResult> {
     return this.guard(async () => {
       const key = this.keys(roomId);
+      const fold = nameKey(identity.username);
+      // A request keeps its name's nameKey, for the script to compare waiting names.
+      const stored = identity.request ? { ...identity, request: { ...identity.request, fold } } : identity;
       return this.redis.mayflyPutIdentity(
         key.state,
         key.members,
         key.banned,
+        key.seats,
         tokenHash,
-        JSON.stringify(identity),
+        JSON.stringify(stored),
         String(KEY_MARGIN_MS),
-        nameKey(identity.username),
+        fold,
         String(Date.now()),
         identity.request?.status === 'pending' ? '1' : '0',
+        String(opts.maxWaiting ?? 1_000_000),
+        opts.request ?? '',
       );
     });
   }

@@ -82,3 +82,38 @@ export function refusal(room: Room, banned: boolean, admitted: boolean): SeatCla
 
 /** The room's end moved later by byMs, but never past latest nor earlier than it was. */
 export const extendedExpiry = (expiresAt: number, byMs: number, latest: number) => Math.max(expiresAt, Math.min(expiresAt + byMs, latest));
+
+/** True while an identity is a request to join still waiting for the owner. */
+export const isWaiting = (identity: Identity | null | undefined, now: number) =>
+  identity?.request?.status === 'pending' && identity.request.until > now;
+
+/** The identity under a token is still the waiting request `id` (an answer may be given), else 'answered'. */
+export const stillWaiting = (identity: Identity | null | undefined, id: string | undefined): boolean =>
+  id === undefined || (identity?.request?.status === 'pending' && identity.request.id === id);
+
+/**
+ * Why a new request to join may not be stored: a barred name, a locked room, a name someone here or
+ * another waiting asker has, or too many waiting. Null when it may.
+ */
+export function askRefusal(
+  room: Room,
+  banned: boolean,
+  seats: Seat[],
+  others: Iterable<[string, Identity]>,
+  tokenHash: string,
+  identity: Identity,
+  now: number,
+  maxWaiting: number,
+): 'banned' | 'locked' | 'taken' | 'too_many' | null {
+  if (banned) return 'banned';
+  if (room.locked) return 'locked';
+  const key = nameKey(identity.username);
+  if (liveSeats(seats, now).some((s) => s.tokenHash !== tokenHash && nameKey(s.username) === key)) return 'taken';
+  let waiting = 0;
+  for (const [token, other] of others) {
+    if (token === tokenHash || !isWaiting(other, now)) continue;
+    if (nameKey(other.username) === key) return 'taken';
+    waiting++;
+  }
+  return waiting >= maxWaiting ? 'too_many' : null;
+}

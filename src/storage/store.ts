@@ -12,6 +12,9 @@ export type HistoryQuery = {
 
 export type SeatChange = { users: string[] };
 
+export type PutIdentityOptions = { maxWaiting?: number; request?: string };
+export type PutIdentityResult = 'ok' | 'gone' | 'banned' | 'locked' | 'taken' | 'too_many' | 'answered';
+
 /** The switches an owner flips on a live room. */
 export type RoomFlags = { locked?: boolean; approveJoins?: boolean };
 
@@ -40,17 +43,20 @@ export interface RoomStore {
   /**
    * Creates (or replaces) the identity for tokenHash and gives it a seat. A name the owner barred is
    * refused; so is anyone new in a locked room or one that asks its owner, unless `admitted` (the
-   * owner creating the room, or approving a request).
+   * owner creating the room, or approving a request). With `request`, this approves that request: it
+   * must still be waiting under tokenHash, else 'answered' (one answer per request, across instances).
    */
-  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted?: boolean): Promise<SeatClaim>;
+  join(roomId: string, tokenHash: string, identity: Identity, leaseUntil: number, admitted?: boolean, request?: string): Promise<SeatClaim>;
   identity(roomId: string, tokenHash: string): Promise<Identity | null>;
   /** Every identity of the room with its token hash: members, and requests to join (no seat). */
   identities(roomId: string): Promise<Array<{ tokenHash: string; identity: Identity }>>;
   /**
-   * Stores an identity without a seat (a request to join, or its refusal). A pending request is refused
-   * for a name the owner barred, or while the room is locked.
+   * Stores an identity without a seat (a request to join, or its refusal), atomically checked. A pending
+   * request is refused for a name the owner barred, while the room is locked, for a name someone here
+   * or another waiting request has ('taken'), and past `opts.maxWaiting` waiting requests ('too_many').
+   * With `opts.request` (a denial), the identity under tokenHash must still be that waiting request, else 'answered'.
    */
-  putIdentity(roomId: string, tokenHash: string, identity: Identity): Promise<'ok' | 'gone' | 'banned' | 'locked'>;
+  putIdentity(roomId: string, tokenHash: string, identity: Identity, opts?: PutIdentityOptions): Promise<PutIdentityResult>;
   /** Takes (fresh: true) or renews (fresh: false) the seat of an existing member (not a request). */
   claimSeat(roomId: string, tokenHash: string, leaseUntil: number): Promise<SeatClaim>;
   /**

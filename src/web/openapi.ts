@@ -80,7 +80,7 @@ const RoomJson = z
     url: z.string().meta({ format: 'uri', ...d('Link to share: the room page.') }),
     ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket of the room (`ws:` or `wss:`).') }),
     name: z.string().min(1).max(LIMITS.roomName).optional(),
-    owner_name: z.string().optional(),
+    owner_name: z.string().nullable().optional(),
     created_at: IsoTime.optional(),
     max_expires_at: IsoTime.optional().meta(
       d('The latest the owner can extend the room to: `created_at` plus the server’s `MAX_EXPIRY_SECONDS`.'),
@@ -99,7 +99,7 @@ const RoomJson = z
     d(
       'A room. The password is never included. For a password-protected room that the caller has not joined, only ' +
         '`room_id`, `password_protected`, `locked`, `approve_joins`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present. ' +
-        '`owner_name` is the current owner’s name (ownership moves on a hand-over, or when the owner leaves).',
+        '`owner_name` is the current owner’s name (ownership moves on a hand-over, or when the owner leaves); null while nobody owns the room.',
     ),
   );
 
@@ -280,7 +280,7 @@ const WsOwnerEvent = z
     username: z.string().meta(d('The new owner.')),
     member_id: z.string(),
     previous: z.string().nullable().meta(d('The owner before, by name.')),
-    reason: z.enum(['handed_over', 'owner_left']),
+    reason: z.enum(['handed_over', 'owner_left', 'unowned']),
   })
   .meta(d('The room has a new owner: handed over, or the owner left and the member present longest took over.'));
 const WsJoinRequestEvent = z
@@ -498,7 +498,7 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
         '- `room_expired` / `room_destroyed`, then the socket closes with `4410`',
         '- `user_kicked`: `username`, `users` (instead of `user_left`: the owner removed a member, whose sockets close with `4403`)',
         '- `room_locked` / `room_unlocked`; `approval_changed`: `approve_joins`; `room_extended`: `expires_at`',
-        '- `owner_changed`: `username`, `member_id`, `previous` (name or null), `reason` (`handed_over` or `owner_left`)',
+        '- `owner_changed`: `username`, `member_id`, `previous` (name or null), `reason` (`handed_over`, `owner_left`, or `unowned`: nobody owned the room and this is the first to join since)',
         '- to the owner’s sockets only: `join_request` (`request_id`, `username`, `expires_at`) and `join_request_closed` ' +
           '(`request_id`, `username`, `status`: `approved` or `denied`)',
         '- `error`: `code`, `message` for a refused frame; the connection stays open. `storage_busy` and `storage_unavailable` ' +
@@ -997,7 +997,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
           'Gives up your seat and your token; the others get `user_left`. Every socket of yours, `/ws` and `/live`, on every instance, is closed ' +
           'with `4401` (reason `left the room`), and frames still arriving on them are not posted. The cookie is cleared. ' +
           'An owner’s form post without `confirmed=1` is sent (303) to `GET /rooms/{id}/leave`, which asks first. When the owner leaves, ' +
-          'the member present longest becomes the owner (`owner_changed`, reason `owner_left`); with nobody else present, nobody owns the room. ' +
+          'the member present longest becomes the owner (`owner_changed`, reason `owner_left`); with nobody else present, nobody owns the room (`owner_name` null) until the next person joins, who becomes the owner (reason `unowned`). ' +
           'With the token of a request to join, leaving withdraws the request.',
         security: MEMBER,
         responses: {

@@ -934,14 +934,24 @@ describe('hand over', () => {
     expect((await room(id)).locked).toBe(true);
   });
 
-  test('an owner who leaves an empty room leaves it with no owner', async () => {
+  test('an owner who leaves an empty room leaves it with no owner until the next person joins, who owns it', async () => {
     const { id, owner } = await ownedRoom();
     expect((await api('POST', `/rooms/${id}/leave`, { token: owner })).status).toBe(204);
+    const unowned = (await (await fetch(`${s.origin}/rooms/${id}`, { headers: { accept: 'application/json' } })).json()) as any;
+    expect(unowned.owner_name).toBeNull();
+    // A guest on /ws (gone with its socket) does not take the room.
+    const guest = socket(`/rooms/${id}/ws?username=passer-by`);
+    await guest.opened;
+    await guest.type('history');
+    guest.send({ type: 'lock' });
+    expect((await guest.type('error')).code).toBe('forbidden');
+    guest.close();
     const mia = await joinRoom(s.origin, id, 'mia');
     const m = await ws(id, mia.token);
     m.send({ type: 'lock' });
-    expect((await m.type('error')).code).toBe('forbidden');
-    expect(m.of('owner_changed')).toEqual([]);
+    expect((await m.type('room_locked')).type).toBe('room_locked');
+    const owned = (await (await fetch(`${s.origin}/rooms/${id}`, { headers: { accept: 'application/json' } })).json()) as any;
+    expect(owned.owner_name).toBe('mia');
   });
 });
 
