@@ -458,6 +458,21 @@
       status.className = 'conn';
     });
 
+    // The composer gives way to a status line: why (in bold), then a link to the lobby.
+    function closeComposer(why, between, linkText) {
+      var box = document.createElement('div');
+      box.id = 'composer';
+      box.className = 'ended';
+      box.setAttribute('role', 'status');
+      var strong = document.createElement('strong');
+      strong.textContent = why;
+      var link = document.createElement('a');
+      link.href = '/';
+      link.textContent = linkText;
+      box.append(strong, between, link);
+      document.getElementById('composer')?.replaceWith(box);
+    }
+
     // The room is gone (expired or destroyed, maybe while this tab slept): no composer, no countdown, no actions.
     function ended() {
       room.classList.add('is-ended');
@@ -471,20 +486,8 @@
       typing.textContent = '';
       document.getElementById('notify-mentions')?.closest('label')?.remove();
       var form = document.getElementById('composer');
-      if (form && form.tagName === 'FORM') {
-        // The server's notice did not arrive (the socket was closed when it ended): say it here.
-        var box = document.createElement('div');
-        box.id = 'composer';
-        box.className = 'ended';
-        box.setAttribute('role', 'status');
-        var strong = document.createElement('strong');
-        strong.textContent = 'This room is gone.';
-        var link = document.createElement('a');
-        link.href = '/';
-        link.textContent = 'Start a new room';
-        box.append(strong, ' Every message is gone. ', link);
-        form.replaceWith(box);
-      }
+      // The server's notice did not arrive (the socket was closed when it ended): say it here.
+      if (form && form.tagName === 'FORM') closeComposer('This room is gone.', ' Every message is gone. ', 'Start a new room');
       // One clear ended state, as the server's notice makes it (whether or not it arrived): no
       // messages, nobody here, and the tab says so (the unread count no longer puts the name back).
       if (!messages.querySelector('.ended-notice')) {
@@ -506,17 +509,7 @@
       if (timer) clearInterval(timer);
       status.textContent = '';
       status.className = 'conn';
-      var box = document.createElement('div');
-      box.id = 'composer';
-      box.className = 'ended';
-      box.setAttribute('role', 'status');
-      var strong = document.createElement('strong');
-      strong.textContent = 'The owner removed you from this room.';
-      var link = document.createElement('a');
-      link.href = '/';
-      link.textContent = 'Back to the lobby';
-      box.append(strong, ' ', link);
-      document.getElementById('composer')?.replaceWith(box);
+      closeComposer('The owner removed you from this room.', ' ', 'Back to the lobby');
       document.getElementById('notify-mentions')?.closest('label')?.remove();
       messages.replaceChildren();
       document.getElementById('members')?.replaceChildren();

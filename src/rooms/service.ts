@@ -522,6 +522,17 @@ export class RoomService {
     throw new RoomError('forbidden');
   }
 
+  /**
+   * An owner's change to the room (not a read): owned by `by`, and within the owner's rate, which is the
+   * message rate (MESSAGE_RATE, MESSAGE_BURST): each change tells everyone, as a message does.
+   */
+  private async ownerActs(room: Room, by: Actor): Promise<{ member: Member | null }> {
+    const owner = await this.requireOwner(room, by);
+    const res = await this.deps.limits.consume('message', `owner:${room.id}`);
+    if (!res.ok) throw limited('rate_limited', res.retryAfterMs, 'You are changing the room too fast; wait a moment.');
+    return owner;
+  }
+
   /** Members (not askers) whose name is `username` by nameKey. */
   private async membersNamed(roomId: string, username: string) {
     const fold = nameKey(username);
@@ -534,7 +545,7 @@ export class RoomService {
    */
   async kick(roomId: string, by: Actor, username: string): Promise<{ username: string }> {
     const room = await this.get(roomId);
-    const { member: owner } = await this.requireOwner(room, by);
+    const { member: owner } = await this.ownerActs(room, by);
     const targets = await this.membersNamed(roomId, username);
     if (targets.some((t) => t.tokenHash === owner?.tokenHash || t.identity.owner)) {
       throw new RoomError('invalid_target', 'The owner cannot be removed: hand the room over first, or leave it.');
@@ -559,7 +570,7 @@ export class RoomService {
   /** Locks (nobody new gets in, members keep chatting) or unlocks the room. */
   async setLocked(roomId: string, by: Actor, locked: boolean): Promise<void> {
     const room = await this.get(roomId);
-    await this.requireOwner(room, by);
+    await this.ownerActs(room, by);
     if (!(await this.deps.store.setRoomFlags(roomId, { locked }))) throw new RoomError('not_found');
     if (!!room.locked !== locked)
       await this.publish(roomId, ownerEvent<LockEvent>(roomId, { type: locked ? 'room_locked' : 'room_unlocked' }));
@@ -568,7 +579,7 @@ export class RoomService {
   /** Turns approval of each join on or off. Requests already waiting stay for the owner to answer. */
   async setApproval(roomId: string, by: Actor, approveJoins: boolean): Promise<void> {
     const room = await this.get(roomId);
-    await this.requireOwner(room, by);
+    await this.ownerActs(room, by);
     if (!(await this.deps.store.setRoomFlags(roomId, { approveJoins }))) throw new RoomError('not_found');
     if (!!room.approveJoins !== approveJoins) {
       await this.publish(roomId, ownerEvent<ApprovalEvent>(roomId, { type: 'approval_changed', approve_joins: approveJoins }));
@@ -583,7 +594,7 @@ export class RoomService {
   /** Adds time, up to MAX_EXPIRY_SECONDS from creation; every countdown and every instance's timer follows. */
   async extend(roomId: string, by: Actor, seconds: number): Promise<Room> {
     const room = await this.get(roomId);
-    await this.requireOwner(room, by);
+    await this.ownerActs(room, by);
     const latest = this.latestExpiry(room);
     if (room.expiresAt >= latest) {
       throw new RoomError(
@@ -603,7 +614,7 @@ export class RoomService {
   /** Makes another member the owner; the one who handed it over (and the API owner token) no longer is. */
   async handOver(roomId: string, by: Actor, username: string): Promise<{ username: string }> {
     const room = await this.get(roomId);
-    const { member: owner } = await this.requireOwner(room, by);
+    const { member: owner } = await this.ownerActs(room, by);
     const seated = new Set((await this.deps.store.seats(roomId, Date.now())).map((s) => s.tokenHash));
     // A member here now, before one whose seat lapsed (who may share the name).
     const [target] = (await this.membersNamed(roomId, username)).sort(
@@ -636,7 +647,7 @@ export class RoomService {
 
   /** Approves (the asker becomes a member, past a lock) or denies a request to join. */
   async decide(roomId: string, by: Actor, requestId: string, approve: boolean): Promise<RequestStatus> {
-    await this.requireOwner(await this.get(roomId), by);
+    await this.ownerActs(await this.get(roomId), by);
     const found = (await this.deps.store.identities(roomId)).find((i) => i.identity.request?.id === requestId);
     const request = found?.identity.request;
     if (!found || !request || request.status !== 'pending') throw new RoomError('request_not_found');

@@ -1011,3 +1011,25 @@ describe('browser form posts', () => {
     expect((await room(id)).locked).toBe(true);
   });
 });
+
+describe('the owner’s pace', () => {
+  test('changes count like messages (MESSAGE_BURST): past it, 429 rate_limited with Retry-After; reads are not counted', async () => {
+    const slow = await startTestServer({ MESSAGE_RATE: '1', MESSAGE_BURST: '5' });
+    try {
+      const r = await createRoom(slow.origin);
+      const call = (method: string, path: string) =>
+        fetch(`${slow.origin}/rooms/${r.room_id}${path}`, { method, headers: { authorization: `Bearer ${r.owner_token}` } });
+      const answers: number[] = [];
+      for (let i = 0; i < 5; i++) answers.push((await call('POST', i % 2 ? '/unlock' : '/lock')).status);
+      expect(answers).toEqual([200, 200, 200, 200, 200]);
+      const refused = await call('POST', '/lock');
+      expect(refused.status).toBe(429);
+      expect(((await refused.json()) as any).error.code).toBe('rate_limited');
+      expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+      // reading the requests is not a change
+      expect((await call('GET', '/requests')).status).toBe(200);
+    } finally {
+      await slow.stop();
+    }
+  });
+});
