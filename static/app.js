@@ -109,7 +109,8 @@
     var linkBox = document.getElementById('room-link');
     if (copy) {
       var label = copy.textContent;
-      var link = copy.getAttribute('data-link');
+      // Read when used: an encrypted room's script adds the key to it.
+      var link = () => copy.getAttribute('data-link');
       var copyTimer = null;
       var flash = (text) => {
         clearTimeout(copyTimer);
@@ -145,7 +146,7 @@
           if (legacyCopy()) flash('Copied!');
           else showLink();
         };
-        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link).then(() => flash('Copied!'), fallback);
+        if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(link()).then(() => flash('Copied!'), fallback);
         else fallback();
       });
       // Phones (and some desktops) have a share sheet: offer it too.
@@ -156,7 +157,7 @@
         share.textContent = 'Share';
         share.addEventListener('click', () => {
           var title = document.querySelector('#room h1');
-          navigator.share({ title: title ? title.textContent : document.title, url: link }).catch(() => {
+          navigator.share({ title: title ? title.textContent : document.title, url: link() }).catch(() => {
             /* dismissed, or not allowed: nothing to do */
           });
         });
@@ -276,6 +277,12 @@
       showUnread();
     };
     document.addEventListener('visibilitychange', back);
+    // An encrypted room's name, once e2e.js has opened it, is the tab's title.
+    document.addEventListener('mayfly:room-name', (e) => {
+      if (room.classList.contains('is-ended')) return;
+      baseTitle = e.detail + ' · mayfly';
+      showUnread();
+    });
     window.addEventListener('focus', back);
 
     // Opt-in: a desktop notification (when allowed) or a short beep when someone mentions me. Off unless ticked.
@@ -347,7 +354,7 @@
     new MutationObserver(() => {
       var follow = atBottom;
       messages.querySelectorAll('li.msg:not(.seen)').forEach((li) => {
-        li.classList.add('seen');
+        li.classList.add('seen', 'arrived');
         var member = li.getAttribute('data-member');
         if (member === me) {
           li.classList.add('mine');
@@ -374,6 +381,18 @@
     messages.querySelectorAll('li.msg').forEach((li) => {
       li.classList.add('seen');
       if (mentions(li)) li.classList.add('mention');
+    });
+    // An encrypted room's message can be read once e2e.js has opened it: only then is it matched with
+    // what this page sent, and checked for a mention (notified only if it arrived while the page was open).
+    messages.addEventListener('mayfly:opened', (e) => {
+      var li = e.target;
+      if (li.getAttribute('data-member') === me) {
+        var i = pending.indexOf(li.querySelector('.body')?.textContent.trim());
+        if (i >= 0) pending.splice(i, 1);
+      } else if (mentions(li)) {
+        li.classList.add('mention');
+        if (li.classList.contains('arrived')) notifyMention(li);
+      }
     });
 
     var errorTimer = null;
@@ -403,6 +422,8 @@
       var err = e.detail?.error;
       var form = document.getElementById('composer');
       if (e.target !== form || form.tagName !== 'FORM' || !content.value.trim()) return;
+      // An encrypted room's text is sealed only on the socket: the plain form would send it unsealed.
+      if (room.hasAttribute('data-e2e-room')) return showError('Not connected: your message was not sent. Try again in a moment.');
       if (err === 'Connection not open' || err === 'Connection closed') HTMLFormElement.prototype.submit.call(form);
     });
 

@@ -36,6 +36,8 @@ export type SocketData = {
   seated?: boolean;
   /** Settles once the seat is taken (true) or refused (false). */
   seating?: Promise<boolean>;
+  /** The room is end-to-end encrypted: message frames carry envelopes. */
+  e2e?: boolean;
   /** The member's presence ended (left or removed): the socket is closing and its frames are refused. */
   removed?: boolean;
   /** The socket has closed (its close handler ran). */
@@ -44,8 +46,11 @@ export type SocketData = {
 
 export type Socket = ServerWebSocket<SocketData>;
 
+/** What a renderer knows of the room besides the event. */
+export type RoomTraits = { e2e: boolean };
+
 /** Turns one event into the frame each kind of socket gets; null sends nothing of that kind. */
-export type Renderers = Record<SocketKind, (event: RoomEvent) => string | null>;
+export type Renderers = Record<SocketKind, (event: RoomEvent, room: RoomTraits) => string | null>;
 
 export const CLOSE = {
   unauthenticated: 4401,
@@ -70,7 +75,14 @@ const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
 const KINDS: readonly SocketKind[] = ['live', 'ws'];
 
 /** A room's sockets here; those still catching up; how many of each kind (only those get rendered). */
-type RoomSockets = { all: Set<Socket>; catchingUp: Set<Socket>; live: number; ws: number; topics: Record<SocketKind, string> };
+type RoomSockets = {
+  all: Set<Socket>;
+  catchingUp: Set<Socket>;
+  live: number;
+  ws: number;
+  topics: Record<SocketKind, string>;
+  traits: RoomTraits;
+};
 
 export class Hub {
   private rooms = new Map<string, RoomSockets>();
@@ -95,7 +107,14 @@ export class Hub {
     ws.data.pending = [];
     let room = this.rooms.get(roomId);
     if (!room) {
-      room = { all: new Set(), catchingUp: new Set(), live: 0, ws: 0, topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws') } };
+      room = {
+        all: new Set(),
+        catchingUp: new Set(),
+        live: 0,
+        ws: 0,
+        topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws') },
+        traits: { e2e: !!ws.data.e2e },
+      };
       this.rooms.set(roomId, room);
       await this.broker.subscribe(roomId);
     }
@@ -180,7 +199,7 @@ export class Hub {
     const seq = event.type === 'message' ? event.seq : null;
     for (const kind of KINDS) {
       if (room[kind] === 0) continue;
-      const frame = this.render[kind](event);
+      const frame = this.render[kind](event, room.traits);
       if (frame === null) continue;
       for (const ws of room.catchingUp) if (ws.data.kind === kind) ws.data.pending?.push({ seq, frame });
       this.server?.publish(room.topics[kind], frame);
@@ -219,7 +238,7 @@ export class Hub {
     for (const ws of room.all) {
       if (!ws.data.identity?.owner || ws.data.removed) continue;
       const kind = ws.data.kind;
-      if (!(kind in frames)) frames[kind] = this.render[kind](event);
+      if (!(kind in frames)) frames[kind] = this.render[kind](event, room.traits);
       const frame = frames[kind];
       if (frame === null || frame === undefined) continue;
       if (ws.data.pending) ws.data.pending.push({ seq: null, frame });

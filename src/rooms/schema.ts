@@ -1,5 +1,6 @@
 // zod schemas for everything a user sends: room creation, joining, messages and socket frames.
 import { z } from 'zod';
+import { ENVELOPE_SHAPE, envelopeMaxLength } from '../e2e/envelope.ts';
 import { INVISIBLE, wellFormed } from './names.ts';
 
 // C0/C1 control characters except tab and newline; they have no place in chat text.
@@ -111,13 +112,27 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: b
     v === undefined || v === null || v === '' ? undefined : json && typeof v !== 'number' ? Number.NaN : Number(v);
   return z
     .object({
-      name: RoomName,
+      // An encrypted room's name is an envelope (checked below, once `e2e` is known).
+      name: z.string({ message: 'is required' }),
       owner_name: Username,
       expiry_seconds: int(LIMITS.minExpiry, maxExpiry),
       max_users: int(LIMITS.minUsers, LIMITS.maxUsers),
       idle_seconds: int(LIMITS.minIdle, maxExpiry),
       password: optionalString(Password),
       approve_joins: json ? optionalJsonBool : optionalFormBool,
+      e2e: json ? optionalJsonBool : optionalFormBool,
+    })
+    .transform((b, ctx) => {
+      const name = (b.e2e ? EncryptedRoomName : RoomName).safeParse(b.name);
+      if (name.success) return { ...b, name: name.data };
+      for (const issue of name.error.issues) {
+        const message =
+          b.e2e && !ENVELOPE_SHAPE.test(b.name)
+            ? 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript'
+            : issue.message;
+        ctx.addIssue({ code: 'custom', path: ['name'], message });
+      }
+      return z.NEVER;
     })
     .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
       message: 'must not be longer than the room lives (expiry_seconds)',
@@ -142,7 +157,20 @@ export const JoinSchema = z.preprocess(
 );
 export type JoinInput = z.infer<typeof JoinSchema>;
 
+/**
+ * An end-to-end encrypted text (an envelope): checked for shape and for a size that fits a text of at
+ * most `maxChars` characters, never read. Plain text in an encrypted room is refused, not stored.
+ */
+const envelopeOf = (maxChars: number) =>
+  z
+    .string({ message: 'is required' })
+    .max(envelopeMaxLength(maxChars), `is longer than an encrypted text of ${maxChars} characters can be`)
+    .regex(ENVELOPE_SHAPE, 'must be encrypted in the browser: this room is end-to-end encrypted (e2e1.<nonce>.<ciphertext>)');
+export const EncryptedContent = envelopeOf(LIMITS.content);
+export const EncryptedRoomName = envelopeOf(LIMITS.roomName);
+
 export const PostMessageSchema = z.object({ content: Content });
+export const PostEncryptedSchema = z.object({ content: EncryptedContent });
 
 export const HistoryQuery = z.object({
   limit: optionalInt(1, 1000),
@@ -177,12 +205,25 @@ export const ClientFrame = z.discriminatedUnion('type', [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
+/** The frames of an end-to-end encrypted room: a message's content is an envelope. */
+const EncryptedFrame = z.union([z.object({ type: z.literal('message'), content: EncryptedContent }), ClientFrame]).superRefine((f, ctx) => {
+  // A plain message in an encrypted room is refused with the envelope's words.
+  if (f.type === 'message' && !ENVELOPE_SHAPE.test(f.content)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['content'],
+      message: 'must be encrypted in the browser: this room is end-to-end encrypted (e2e1.<nonce>.<ciphertext>)',
+    });
+  }
+});
+
 /**
  * ClientFrame.safeParse with a fast path for frames that are valid: the same rules as `Content`
  * (well-formed, trim, 1…max characters, no control characters) checked directly, with no zod work per frame.
  * Anything else goes to zod, which also words the error.
  */
-export function parseClientFrame(json: unknown): { success: true; data: ClientFrame } | { success: false; error: z.ZodError } {
+export function parseClientFrame(json: unknown, e2e = false): { success: true; data: ClientFrame } | { success: false; error: z.ZodError } {
+  if (e2e) return EncryptedFrame.safeParse(json) as { success: true; data: ClientFrame } | { success: false; error: z.ZodError };
   if (json !== null && typeof json === 'object') {
     const frame = json as { type?: unknown; content?: unknown };
     if (frame.type === 'message' && typeof frame.content === 'string') {

@@ -189,6 +189,7 @@ export class RoomService {
       ownerTokenHash: hashToken(ownerToken),
       locked: false,
       approveJoins: input.approve_joins ?? false,
+      e2e: input.e2e ?? false,
     };
     const verified = opts.ownerJoins ? await this.checkName(input.owner_name, opts.verifiedAs) : false;
     await this.deps.store.createRoom(room);
@@ -201,6 +202,7 @@ export class RoomService {
       max_users: room.maxUsers,
       password: !!room.passwordHash,
       approve_joins: !!room.approveJoins,
+      e2e: !!room.e2e,
     });
     return { room, ownerToken, owner };
   }

@@ -15,6 +15,11 @@ export type Room = {
   locked?: boolean;
   /** Joining asks the owner, who approves or denies each request. */
   approveJoins?: boolean;
+  /**
+   * End-to-end encrypted: the name and every message are envelopes (src/e2e/envelope.ts) that only
+   * holders of the key in the link's fragment can open; the server checks their shape and keeps them as they are.
+   */
+  e2e?: boolean;
 };
 
 /** Who holds a token in a room: kept from join until leave (or the room's end). */

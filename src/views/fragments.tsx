@@ -50,19 +50,38 @@ export function linkifyHtml(text: string): string {
  * One chat message as HTML. A template, not JSX: it is rendered for every message that goes out on
  * /live (once per room), where hono/jsx costs ten times as much. Every value is escaped.
  */
-export function messageHtml(m: MessageView, mine = false, withDate = false): string {
+export function messageHtml(m: MessageView, mine = false, withDate = false, e2e = false): string {
   const verified = m.verified ? '<span class="verified" title="Registered account" aria-label="verified">✓</span>' : '';
+  // An encrypted room's message travels as its envelope, for static/e2e.js to open in place.
+  const body = e2e
+    ? `<p class="body" dir="auto" data-e2e="${escapeHtml(m.content)}">${ENCRYPTED_TEXT}</p>`
+    : `<p class="body" dir="auto">${linkifyHtml(m.content)}</p>`;
   return (
     `<li class="${mine ? 'msg mine' : 'msg'}" id="msg-${m.seq}" data-seq="${m.seq}" data-member="${escapeHtml(m.member_id)}">` +
     `<div class="msg-head"><span class="who">${escapeHtml(m.username)}</span>${verified}` +
-    `<time datetime="${escapeHtml(m.timestamp)}">${hhmm(m.timestamp, withDate)}</time></div>` +
-    `<p class="body" dir="auto">${linkifyHtml(m.content)}</p></li>`
+    `<time datetime="${escapeHtml(m.timestamp)}">${hhmm(m.timestamp, withDate)}</time></div>${body}</li>`
   );
 }
 
-export function MessageItem({ m, mine, withDate }: { m: MessageView; mine?: boolean; withDate?: boolean }) {
-  return raw(messageHtml(m, mine, withDate));
+/** What an encrypted text reads until the page opens it (and for good, without the key). */
+export const ENCRYPTED_TEXT = 'Encrypted message';
+
+export function MessageItem({ m, mine, withDate, e2e }: { m: MessageView; mine?: boolean; withDate?: boolean; e2e?: boolean }) {
+  return raw(messageHtml(m, mine, withDate, e2e));
 }
+
+/** A room's name on a page: an encrypted room's as its envelope, which static/e2e.js opens in place. */
+export function RoomName({ room }: { room: { name: string; e2e?: boolean } }) {
+  if (!room.e2e) return <>{room.name}</>;
+  return (
+    <span class="e2e-name" data-e2e={room.name}>
+      Encrypted room
+    </span>
+  );
+}
+
+/** A room's name where only text goes (a tab title): an encrypted one's is not shown. */
+export const plainRoomName = (room: { name: string; e2e?: boolean }) => (room.e2e ? 'Encrypted room' : room.name);
 
 export function Notice({ text, timestamp }: { text: string; timestamp: string }) {
   return (
@@ -205,10 +224,10 @@ export function EndedNotice({ kind }: { kind: 'room_expired' | 'room_destroyed' 
 }
 
 /** The HTML fragment for one event on the /live socket, rendered once per room. */
-export function renderLive(event: RoomEvent): string | null {
+export function renderLive(event: RoomEvent, room: { e2e: boolean } = { e2e: false }): string | null {
   switch (event.type) {
     case 'message':
-      return `<hx-partial hx-target="#messages" hx-swap="beforeend">${messageHtml(event)}</hx-partial>`;
+      return `<hx-partial hx-target="#messages" hx-swap="beforeend">${messageHtml(event, false, false, room.e2e)}</hx-partial>`;
     case 'user_joined':
     case 'user_left':
     case 'user_kicked': {
@@ -364,9 +383,9 @@ export function renderError(message: string, refused = false): string {
 }
 
 /** The /live catch-up after a (re)connect: the messages the page does not have yet. */
-export function renderCatchUp(messages: MessageView[]): string | null {
+export function renderCatchUp(messages: MessageView[], e2e = false): string | null {
   if (messages.length === 0) return null;
-  return `<hx-partial hx-target="#messages" hx-swap="beforeend">${messages.map((m) => messageHtml(m)).join('')}</hx-partial>`;
+  return `<hx-partial hx-target="#messages" hx-swap="beforeend">${messages.map((m) => messageHtml(m, false, false, e2e)).join('')}</hx-partial>`;
 }
 
 declare module 'hono/jsx' {

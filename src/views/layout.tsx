@@ -1,6 +1,10 @@
 // The page shell every HTML page shares: head, styles, htmx scripts, header and footer.
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
+import { integrity } from '../web/assets.ts';
+
+/** One of our scripts, with its Subresource Integrity. */
+const Script = ({ src, defer }: { src: string; defer?: boolean }) => <script src={src} integrity={integrity(src)} defer={defer}></script>;
 
 export type LayoutProps = {
   title: string;
@@ -10,9 +14,11 @@ export type LayoutProps = {
   account?: { username: string } | null;
   /** Without JavaScript, reload the page every this many seconds (a page waiting for something). */
   refreshSeconds?: number;
+  /** The page shows an end-to-end encrypted room: load the script that opens and seals its texts. */
+  e2e?: boolean;
 };
 
-export function Layout({ title, children, live, account, refreshSeconds }: LayoutProps) {
+export function Layout({ title, children, live, account, refreshSeconds, e2e }: LayoutProps) {
   return (
     <>
       {raw('<!DOCTYPE html>')}
@@ -30,7 +36,8 @@ export function Layout({ title, children, live, account, refreshSeconds }: Layou
           <meta name="htmx-config" content='{"includeIndicatorCSS":false}' />
           <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
           <link rel="stylesheet" href="/static/style.css" />
-          <script src="/static/app.js" defer></script>
+          <Script src="/static/app.js" defer />
+          {e2e && <Script src="/static/e2e.js" defer />}
         </head>
         <body>
           <header class="site-head">
@@ -71,8 +78,8 @@ export function Layout({ title, children, live, account, refreshSeconds }: Layou
               then no socket is ever opened. app.js (deferred, in the head) runs after both. */}
           {live && (
             <>
-              <script src="/vendor/htmx.min.js"></script>
-              <script src="/vendor/hx-ws.min.js"></script>
+              <Script src="/vendor/htmx.min.js" />
+              <Script src="/vendor/hx-ws.min.js" />
             </>
           )}
         </body>

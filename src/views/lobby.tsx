@@ -139,6 +139,11 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
               />
               Approve each person who joins
             </label>
+            {/* Needs JavaScript (the key is made and kept in the browser): hidden without it. */}
+            <label class="check js-only" for="e2e">
+              <input id="e2e" type="checkbox" name="e2e" value="on" />
+              End-to-end encrypted
+            </label>
             <button type="submit" class="primary">
               Create room
             </button>

@@ -11,6 +11,7 @@ import {
   MemberItems,
   MessageItem,
   type MessageView,
+  RoomName,
   RequestItem,
   type RequestView,
 } from './fragments.tsx';
@@ -60,11 +61,14 @@ export function RoomPage({ room, link, me, messages, users, error, draft, reques
       data-me={me.memberId}
       data-my-name={me.username}
       data-owner={me.owner ? '' : undefined}
+      data-e2e-room={room.e2e ? '' : undefined}
       {...wsAttrs}
     >
       <div class="room-head">
         <div>
-          <h1>{room.name}</h1>
+          <h1>
+            <RoomName room={room} />
+          </h1>
           <p class="room-meta">
             <span>
               You are <strong>{me.username}</strong>
@@ -89,12 +93,16 @@ export function RoomPage({ room, link, me, messages, users, error, draft, reques
           <button type="button" id="copy-link" class="copy-link" data-link={link}>
             Copy link
           </button>
-          <details class="qr">
-            <summary>Show QR code</summary>
-            <img class="qr-code" width="180" height="180" alt="QR code of the room link" src={qrDataUrl(link)} />
-          </details>
+          {/* An encrypted room's key is added to the link in the browser, which a QR code made here would lack. */}
+          {!room.e2e && (
+            <details class="qr">
+              <summary>Show QR code</summary>
+              <img class="qr-code" width="180" height="180" alt="QR code of the room link" src={qrDataUrl(link)} />
+            </details>
+          )}
         </div>
       </div>
+      {room.e2e && <E2eNotice />}
       <div class="room-grid">
         <section class="chat" aria-label="Chat">
           {/* Without JavaScript this box scrolls (bottom first, see style.css); with it, the list itself does. */}
@@ -102,7 +110,7 @@ export function RoomPage({ room, link, me, messages, users, error, draft, reques
             <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions">
               {messages.length === 0 && <li class="notice empty">No messages yet. Say hello — nothing here will last.</li>}
               {messages.map((m) => (
-                <MessageItem m={m} mine={m.member_id === me.memberId} withDate={spansDays} />
+                <MessageItem m={m} mine={m.member_id === me.memberId} withDate={spansDays} e2e={room.e2e} />
               ))}
               {/* The place a reload (/rooms/{id}#latest) opens at, without JavaScript too. */}
               <li id="latest" class="anchor" aria-hidden="true"></li>
@@ -236,7 +244,7 @@ export function AskingPage({
         <section class="card">
           <h1>The owner did not let you in</h1>
           <p>
-            Your request to join “{room.name}” as {asking.username} was turned away.
+            Your request to join “<RoomName room={room} />” as {asking.username} was turned away.
           </p>
           <p>
             <a class="button primary" href="/">
@@ -252,8 +260,8 @@ export function AskingPage({
       <section class="card" id="waiting" data-status-url={`/rooms/${room.id}/requests/${asking.requestId}`}>
         <h1>Waiting for the owner</h1>
         <p>
-          You asked to join “{room.name}” as <strong>{asking.username}</strong>. The owner decides who comes in; this page opens the room as
-          soon as they let you in.
+          You asked to join “<RoomName room={room} />” as <strong>{asking.username}</strong>. The owner decides who comes in; this page
+          opens the room as soon as they let you in.
         </p>
         <p class="muted">Your request lapses in {formatDuration(asking.until - Date.now())} if nobody answers.</p>
         <div class="confirm-actions">
@@ -266,6 +274,20 @@ export function AskingPage({
         </div>
       </section>
     </main>
+  );
+}
+
+/** What an encrypted room tells its reader: what stays hidden from the server, what does not, and that it needs JavaScript. */
+function E2eNotice() {
+  return (
+    <>
+      <p class="e2e-note">
+        End-to-end encrypted: the room's name and messages are sealed in your browser with the key in the link, which never reaches the
+        server. Names, times and how many people are here are not hidden.
+      </p>
+      {/* Shown by style.css only where scripting is off (a <noscript> is not rendered everywhere that is so). */}
+      <p class="alert nojs-only">This room is end-to-end encrypted: reading and writing in it need JavaScript.</p>
+    </>
   );
 }
 
@@ -284,12 +306,13 @@ export function JoinPage({ room, values = {}, errors }: JoinPageProps) {
   return (
     <main class="narrow">
       <section class="card">
-        <h1>{locked ? 'This room is password protected' : room.name}</h1>
+        <h1>{locked ? 'This room is password protected' : <RoomName room={room} />}</h1>
         <p class="muted">
           {locked ? 'Enter the password to see the room.' : 'Pick a name to join the conversation.'} It vanishes in{' '}
           {formatDuration(room.expiresAt - Date.now())}.
         </p>
         {room.approveJoins && <p class="muted">The owner lets each person in: you wait until they approve.</p>}
+        {room.e2e && <E2eNotice />}
         <ErrorList errors={errors} />
         <form method="post" action={`/rooms/${room.id}/join`} class="stack">
           <div class="field">
@@ -348,7 +371,9 @@ export function ConfirmPage({
       <section class="card confirm">
         <h1>{title}</h1>
         <p>{text}</p>
-        <p class="muted">Room: {room.name}</p>
+        <p class="muted">
+          Room: <RoomName room={room} />
+        </p>
         <form method="post" action={action} class="confirm-actions">
           <input type="hidden" name="confirmed" value="1" />
           <button type="submit" class="danger" autofocus>

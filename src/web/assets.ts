@@ -1,6 +1,7 @@
 // Static files: our own from static/, and htmx straight out of node_modules (no CDN, no build step).
 import { Hono } from 'hono';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AppEnv } from './env.ts';
 
@@ -12,6 +13,29 @@ const VENDOR: Record<string, string> = {
   'htmx.min.js': join(HTMX_DIR, 'htmx.min.js'),
   'hx-ws.min.js': join(HTMX_DIR, 'ext/hx-ws.min.js'),
 };
+
+/** The file behind a script URL of ours (/static/… or /vendor/…), or null. */
+function scriptPath(url: string): string | null {
+  const [, dir, name] = url.match(/^\/(static|vendor)\/([A-Za-z0-9_.-]+)$/) ?? [];
+  if (!dir || !name || name.startsWith('.')) return null;
+  return dir === 'vendor' ? (VENDOR[name] ?? null) : join(STATIC_DIR, name);
+}
+
+const integrities = new Map<string, string>();
+/**
+ * Subresource Integrity for a script of ours (sha384 of the file as served), read once: a page says
+ * which exact script it runs, so a script altered on its way (or on a cache) is refused by the browser.
+ */
+export function integrity(url: string): string {
+  let value = integrities.get(url);
+  if (!value) {
+    const path = scriptPath(url);
+    if (!path || !existsSync(path)) throw new Error(`no script at ${url}`);
+    value = `sha384-${createHash('sha384').update(readFileSync(path)).digest('base64')}`;
+    integrities.set(url, value);
+  }
+  return value;
+}
 
 function fileResponse(path: string, cache: string): Response | null {
   if (!existsSync(path)) return null;

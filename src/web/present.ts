@@ -11,6 +11,8 @@ export function roomJson(room: Room, origin: string, users: string[] | null, lat
     password_protected: !!room.passwordHash,
     locked: !!room.locked,
     approve_joins: !!room.approveJoins,
+    // End-to-end encrypted: `name` and every message's content are envelopes (docs/api.md).
+    e2e: !!room.e2e,
     expires_at: new Date(room.expiresAt).toISOString(),
     expires_in_seconds: Math.max(0, Math.round((room.expiresAt - Date.now()) / 1000)),
     url: `${origin}/rooms/${room.id}`,

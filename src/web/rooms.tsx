@@ -2,9 +2,10 @@
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { RoomError } from '../rooms/errors.ts';
-import { createRoomSchema, fieldErrors, HistoryQuery, JoinSchema, PostMessageSchema } from '../rooms/schema.ts';
+import { createRoomSchema, fieldErrors, HistoryQuery, JoinSchema, PostEncryptedSchema, PostMessageSchema } from '../rooms/schema.ts';
 import type { Member, RequestStatus } from '../rooms/service.ts';
 import type { Room } from '../rooms/types.ts';
+import { plainRoomName } from '../views/fragments.tsx';
 import { Layout } from '../views/layout.tsx';
 import { Lobby } from '../views/lobby.tsx';
 import { AskingPage, ConfirmPage, GonePage, JoinPage, RoomPage } from '../views/room.tsx';
@@ -37,7 +38,7 @@ const accountOf = (c: Ctx) => (c.var.account ? { username: c.var.account } : nul
 function lobbyPage(c: Ctx, props: Partial<Parameters<typeof Lobby>[0]>, status = 200) {
   const { config } = c.var.deps;
   return c.html(
-    <Layout title="mayfly" account={accountOf(c)}>
+    <Layout title="mayfly" account={accountOf(c)} e2e>
       <Lobby
         maxExpiry={config.MAX_EXPIRY_SECONDS}
         defaultExpiry={config.DEFAULT_EXPIRY_SECONDS}
@@ -61,7 +62,7 @@ export function gonePage(c: Ctx) {
 
 function joinPage(c: Ctx, room: Room, values: Record<string, string> = {}, errors: Record<string, string> | null = null, status = 200) {
   return c.html(
-    <Layout title={room.passwordHash ? 'Password required' : room.name} account={accountOf(c)}>
+    <Layout title={room.passwordHash ? 'Password required' : plainRoomName(room)} account={accountOf(c)} e2e={room.e2e}>
       <JoinPage room={room} values={values} errors={errors} />
     </Layout>,
     status as 200,
@@ -124,9 +125,10 @@ function askingPage(c: Ctx, room: Room, asking: RequestStatus) {
   }
   return c.html(
     <Layout
-      title={asking.status === 'pending' ? `Waiting · ${room.name}` : room.name}
+      title={asking.status === 'pending' ? `Waiting · ${plainRoomName(room)}` : plainRoomName(room)}
       account={accountOf(c)}
       refreshSeconds={asking.status === 'pending' ? 10 : undefined}
+      e2e={room.e2e}
     >
       <AskingPage room={room} asking={asking} />
     </Layout>,
@@ -178,7 +180,7 @@ async function roomPage(c: Ctx, room: Room, member: Member, error: string | null
   ]);
   const origin = siteOrigin(c);
   return c.html(
-    <Layout title={room.name} live account={accountOf(c)}>
+    <Layout title={plainRoomName(room)} live account={accountOf(c)} e2e={room.e2e}>
       <RoomPage
         room={room}
         link={`${origin}/rooms/${room.id}`}
@@ -344,7 +346,7 @@ export function roomRoutes() {
     }
     const body = await readBody(c);
     if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
-    const parsed = PostMessageSchema.safeParse(body);
+    const parsed = (room.e2e ? PostEncryptedSchema : PostMessageSchema).safeParse(body);
     if (!parsed.success) {
       if (json) return validationError(c, parsed.error);
       const draft = typeof body.content === 'string' ? body.content : undefined;
@@ -413,7 +415,7 @@ export function roomRoutes() {
             }
           : { title: 'Leave this room?', text: 'You can join again with the link while the room lasts.', button: 'Leave' };
     return c.html(
-      <Layout title={props.title} account={accountOf(c)}>
+      <Layout title={props.title} account={accountOf(c)} e2e={room.e2e}>
         <ConfirmPage room={room} action={`/rooms/${id}/${kind}`} {...props} />
       </Layout>,
     );

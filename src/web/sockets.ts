@@ -78,6 +78,7 @@ async function admit(
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
     const holder: Member | null = await deps.rooms.holder(roomId, q.token);
+    data.e2e = !!room.e2e;
     if (holder && !holder.identity.request) {
       return { ...data, tokenHash: holder.tokenHash, identity: holder.identity, admission: { guest: false } };
     }
@@ -266,7 +267,10 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         const lastSeq = history.length ? history[history.length - 1]!.seq : (since ?? 0);
         if (kind === 'ws') ws.send(JSON.stringify(historyEvent(roomId, history, users)));
         else {
-          const frame = renderCatchUp(history.map((m) => messageJson(roomId, m)));
+          const frame = renderCatchUp(
+            history.map((m) => messageJson(roomId, m)),
+            !!ws.data.e2e,
+          );
           if (frame) ws.send(frame);
         }
         hub.ready(ws, lastSeq);
@@ -289,7 +293,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       } catch {
         return sendError(ws, 'invalid_json', 'That frame is not valid JSON.');
       }
-      const frame = parseClientFrame(json);
+      const frame = parseClientFrame(json, ws.data.e2e);
       if (!frame.success) {
         const issue = frame.error.issues[0];
         const what = issue?.path.length
