@@ -193,7 +193,7 @@
       var detail = e.detail;
       var message = detail?.message;
       var values = message?.values;
-      if (!values || values.type !== 'message' || detail.cancelled) return;
+      if (values?.type !== 'message' || detail.cancelled) return;
       detail.waitUntil(
         keyReady.then(async (key) => {
           if (!key) {
