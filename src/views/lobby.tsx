@@ -141,7 +141,7 @@ export function Lobby({ values = {}, errors, joinError, notice, maxExpiry, defau
             </label>
             {/* Needs JavaScript (the key is made and kept in the browser): hidden without it. */}
             <label class="check js-only" for="e2e">
-              <input id="e2e" type="checkbox" name="e2e" value="on" />
+              <input id="e2e" type="checkbox" name="e2e" value="on" checked={values.e2e === 'on'} />
               End-to-end encrypted
             </label>
             <button type="submit" class="primary">
