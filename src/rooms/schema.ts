@@ -112,8 +112,8 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: b
     v === undefined || v === null || v === '' ? undefined : json && typeof v !== 'number' ? Number.NaN : Number(v);
   return z
     .object({
-      // An encrypted room's name is an envelope (checked below, once `e2e` is known).
-      name: z.string({ message: 'is required' }),
+      // Plain, or an encrypted room's envelope: which one it must be is checked below, once `e2e` is known.
+      name: NameField,
       owner_name: Username,
       expiry_seconds: int(LIMITS.minExpiry, maxExpiry),
       max_users: int(LIMITS.minUsers, LIMITS.maxUsers),
@@ -122,18 +122,15 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: b
       approve_joins: json ? optionalJsonBool : optionalFormBool,
       e2e: json ? optionalJsonBool : optionalFormBool,
     })
-    .transform((b, ctx) => {
-      const name = (b.e2e ? EncryptedRoomName : RoomName).safeParse(b.name);
-      if (name.success) return { ...b, name: name.data };
-      for (const issue of name.error.issues) {
-        const message =
-          b.e2e && !ENVELOPE_SHAPE.test(b.name)
-            ? 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript'
-            : issue.message;
-        ctx.addIssue({ code: 'custom', path: ['name'], message });
+    .superRefine((b, ctx) => {
+      if (typeof b.name !== 'string') return;
+      const sealed = ENVELOPE_SHAPE.test(b.name);
+      if (b.e2e === true && !sealed) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript' });
+      } else if (b.e2e !== true && sealed && b.name.length > LIMITS.roomName) {
+        ctx.addIssue({ code: 'custom', path: ['name'], message: `must be at most ${LIMITS.roomName} characters` });
       }
-      return z.NEVER;
-    })
+    }, { when: ({ value }) => typeof (value as { name?: unknown } | undefined)?.name === 'string' })
     .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
       message: 'must not be longer than the room lives (expiry_seconds)',
       path: ['idle_seconds'],
@@ -156,6 +153,21 @@ export const JoinSchema = z.preprocess(
   z.object({ username: Username, password: optionalString(Password) }),
 );
 export type JoinInput = z.infer<typeof JoinSchema>;
+
+/**
+ * A room's name as sent: plain (RoomName's rules, and its trimmed form kept), or an envelope (an
+ * encrypted room's), kept exactly. Which of the two a room needs is checked with `e2e`.
+ */
+const NameField = z.string({ message: 'is required' }).transform((v, ctx) => {
+  if (ENVELOPE_SHAPE.test(v)) {
+    if (v.length > envelopeMaxLength(LIMITS.roomName)) ctx.addIssue({ code: 'custom', message: 'is longer than an encrypted room name can be' });
+    return v;
+  }
+  const plain = RoomName.safeParse(v);
+  if (plain.success) return plain.data;
+  for (const issue of plain.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+  return z.NEVER;
+});
 
 /**
  * An end-to-end encrypted text (an envelope): checked for shape and for a size that fits a text of at
@@ -205,17 +217,11 @@ export const ClientFrame = z.discriminatedUnion('type', [
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
-/** The frames of an end-to-end encrypted room: a message's content is an envelope. */
-const EncryptedFrame = z.union([z.object({ type: z.literal('message'), content: EncryptedContent }), ClientFrame]).superRefine((f, ctx) => {
-  // A plain message in an encrypted room is refused with the envelope's words.
-  if (f.type === 'message' && !ENVELOPE_SHAPE.test(f.content)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['content'],
-      message: 'must be encrypted in the browser: this room is end-to-end encrypted (e2e1.<nonce>.<ciphertext>)',
-    });
-  }
-});
+/** The frames of an end-to-end encrypted room: a message's content is an envelope, exactly (nothing trimmed). */
+const EncryptedFrame = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('message'), content: EncryptedContent }),
+  ...ClientFrame.options.filter((o) => o.shape.type.value !== 'message'),
+]);
 
 /**
  * ClientFrame.safeParse with a fast path for frames that are valid: the same rules as `Content`

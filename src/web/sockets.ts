@@ -167,6 +167,9 @@ async function ownerFrame(deps: Deps, roomId: string, by: Actor, f: Exclude<Clie
   }
 }
 
+/** Why a message in an encrypted room was refused, for the page: it was not sealed (or not sealed right). */
+const E2E_WORDS = 'That message was not encrypted with the room key, so it was not sent. Open the full link (ending in #k=…) and try again.';
+
 /** How often, at most, a socket is told of messages refused because storage is busy. */
 export const BUSY_NOTICE_MS = 5000;
 
@@ -300,7 +303,8 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
           ? `${issue.path.join('.')}: ${issue.message}`
           : 'expected {"type":"message","content":"…"}, {"type":"typing"}, or one of the owner\'s frames (kick, lock, unlock, extend, owner, approve, deny, approval)';
         const isMessage = (json as { type?: unknown } | null)?.type === 'message';
-        return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`, isMessage ? contentWords(issue) : undefined, isMessage);
+        const words = !isMessage ? undefined : ws.data.e2e ? E2E_WORDS : contentWords(issue);
+        return sendError(ws, 'invalid_frame', `Invalid frame (${what}).`, words, isMessage);
       }
       const isMessage = frame.data.type === 'message';
       try {
