@@ -2,9 +2,18 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { z } from 'zod';
 import { createApp } from '../src/app.tsx';
-import { createRoomSchema, LIMITS, PostMessageSchema } from '../src/rooms/schema.ts';
+import { decrypt, encrypt, ENVELOPE_SHAPE, envelopeMaxLength, importRoomKey, isEnvelope, newRoomKey } from '../src/e2e/envelope.ts';
+import {
+  createRoomSchema,
+  EncryptedContent,
+  EncryptedRoomName,
+  LIMITS,
+  PostEncryptedSchema,
+  PostMessageSchema,
+} from '../src/rooms/schema.ts';
 import { openapiDocument } from '../src/web/openapi.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
+import { connect } from './helpers/ws.ts';
 
 type Json = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
@@ -303,7 +312,12 @@ describe('schemas come from the handlers’ zod schemas', () => {
     expect(schema.properties.max_users.minimum).toBe(2);
     expect(schema.properties.max_users.maximum).toBe(1000);
     expect(schema.properties.expiry_seconds).toMatchObject({ minimum: 5, maximum: running.deps.config.MAX_EXPIRY_SECONDS });
-    expect(schema.properties.name).toMatchObject({ type: 'string', minLength: 1, maxLength: LIMITS.roomName });
+    // A plain name, or in an encrypted room (e2e, issue 15) its envelope.
+    expect(schema.properties.name).toMatchObject({ type: 'string' });
+    expect(schema.properties.name.anyOf).toEqual([
+      expect.objectContaining({ minLength: 1, maxLength: LIMITS.roomName }),
+      { $ref: '#/components/schemas/EncryptedRoomName' },
+    ]);
 
     // Same constraints as zod's own JSON Schema for the handler's schema (the document only adds descriptions and defaults).
     const fromZod = JSON.parse(
@@ -315,9 +329,12 @@ describe('schemas come from the handlers’ zod schemas', () => {
   });
 
   test('POST /rooms/{id}/messages and join bodies', () => {
-    const msg = deref(doc.paths['/rooms/{id}/messages'].post.requestBody.content['application/json'].schema);
-    const { $schema: _, ...want } = JSON.parse(JSON.stringify(z.toJSONSchema(PostMessageSchema, { io: 'input' })));
-    expect(msg).toMatchObject(want);
+    // Plain text, or in an encrypted room (e2e, issue 15) an envelope: each the handler's own schema.
+    const bodies = doc.paths['/rooms/{id}/messages'].post.requestBody.content['application/json'].schema.anyOf.map(deref);
+    for (const [i, handler] of [PostMessageSchema, PostEncryptedSchema].entries()) {
+      const { $schema: _, ...want } = JSON.parse(JSON.stringify(z.toJSONSchema(handler, { io: 'input' })));
+      expect(bodies[i]).toMatchObject(want);
+    }
     const join = deref(doc.paths['/rooms/{id}/join'].post.requestBody.content['application/json'].schema);
     expect(Object.keys(join.properties)).toEqual(expect.arrayContaining(['username', 'display_name', 'password']));
     expect(join.properties.username).toMatchObject({ minLength: 1, maxLength: LIMITS.username });
@@ -338,18 +355,30 @@ describe('schemas come from the handlers’ zod schemas', () => {
   });
 });
 
-describe('response schemas match what the server returns', () => {
-  /** The keys of a real body are documented, and every required key is there. */
-  function conforms(body: Json, schemaRef: Json) {
-    const schema = deref(schemaRef);
-    const props = Object.keys(schema.properties);
-    expect(Object.keys(body).filter((k) => !props.includes(k))).toEqual([]);
-    expect((schema.required ?? []).filter((k: string) => !(k in body))).toEqual([]);
-  }
-  const schemaOf = (path: string, method: string, status: string) =>
-    doc.paths[path][method].responses[status].content['application/json'].schema;
-  const J = { 'content-type': 'application/json' };
+/** The keys of a real body are documented, and every required key is there. */
+function conforms(body: Json, schemaRef: Json) {
+  const schema = deref(schemaRef);
+  const props = Object.keys(schema.properties);
+  expect(Object.keys(body).filter((k) => !props.includes(k))).toEqual([]);
+  expect((schema.required ?? []).filter((k: string) => !(k in body))).toEqual([]);
+}
+const schemaOf = (path: string, method: string, status: string) =>
+  doc.paths[path][method].responses[status].content['application/json'].schema;
+const J = { 'content-type': 'application/json' };
 
+/** Whether a string satisfies a string schema of the document (type, lengths, pattern, allOf, anyOf, $ref). */
+function fits(value: string, node: Json): boolean {
+  const s = deref(node);
+  if (s.type !== undefined && s.type !== 'string') return false;
+  if (s.minLength !== undefined && value.length < s.minLength) return false;
+  if (s.maxLength !== undefined && value.length > s.maxLength) return false;
+  if (s.pattern !== undefined && !new RegExp(s.pattern).test(value)) return false;
+  if (s.allOf && !s.allOf.every((n: Json) => fits(value, n))) return false;
+  if (s.anyOf && !s.anyOf.some((n: Json) => fits(value, n))) return false;
+  return true;
+}
+
+describe('response schemas match what the server returns', () => {
   test('room, join, message, history, error and owner-control bodies', async () => {
     const o = running.origin;
     let res = await fetch(`${o}/rooms`, {
@@ -478,6 +507,209 @@ describe('response schemas match what the server returns', () => {
     conforms(await res.json(), schemaOf('/healthz', 'get', '200'));
     res = await fetch(`${o}/readyz`);
     conforms(await res.json(), schemaOf('/readyz', 'get', '200'));
+  });
+});
+
+describe('end-to-end encrypted rooms (issue 15)', () => {
+  const REF = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const zodJson = (schema: z.ZodType) => {
+    const { $schema: _, ...rest } = JSON.parse(JSON.stringify(z.toJSONSchema(schema, { io: 'input' })));
+    return rest;
+  };
+
+  test('the Envelope schema is the format of src/e2e/envelope.ts, with the sizes the server allows', async () => {
+    const S = doc.components.schemas;
+    expect(S.Envelope).toMatchObject({ type: 'string', pattern: ENVELOPE_SHAPE.source });
+    // The documented example is real: it opens with the documented key.
+    const keyText = (S.Envelope.description as string).match(/key `([A-Za-z0-9_-]{43})`/)?.[1];
+    expect(keyText).toBeString();
+    const key = await importRoomKey(keyText!);
+    expect(await decrypt(key, S.Envelope.examples[0])).toBe('Hello, everyone!');
+    expect(await decrypt(key, S.EncryptedContent.examples[0])).toBe('Hello, everyone!');
+    expect(await decrypt(key, S.EncryptedRoomName.examples[0])).toBe('Friday standup');
+
+    // A message's and a name's envelope: the handlers' zod schemas, and the Envelope format.
+    expect(S.EncryptedContent).toMatchObject({ ...zodJson(EncryptedContent), allOf: [REF('Envelope')] });
+    expect(S.EncryptedRoomName).toMatchObject({ ...zodJson(EncryptedRoomName), allOf: [REF('Envelope')] });
+    expect(S.EncryptedContent.maxLength).toBe(envelopeMaxLength(LIMITS.content));
+    expect(S.EncryptedContent.maxLength).toBe(8044);
+    expect(S.EncryptedRoomName.maxLength).toBe(envelopeMaxLength(LIMITS.roomName));
+    expect(S.EncryptedRoomName.maxLength).toBe(364);
+
+    // The longest text sealed fits exactly; one character more, or plain text, does not.
+    const longest = await encrypt(key, '€'.repeat(LIMITS.content));
+    expect(longest.length).toBe(S.EncryptedContent.maxLength);
+    expect(fits(longest, REF('EncryptedContent'))).toBe(true);
+    expect(fits(`${longest}A`, REF('EncryptedContent'))).toBe(false);
+    expect(isEnvelope(longest, LIMITS.content)).toBe(true);
+    const longestName = await encrypt(key, '€'.repeat(LIMITS.roomName));
+    expect(longestName.length).toBe(S.EncryptedRoomName.maxLength);
+    expect(fits(longestName, REF('EncryptedRoomName'))).toBe(true);
+    expect(fits(longestName, REF('EncryptedContent'))).toBe(true);
+    for (const plain of ['hello', 'e2e1.tooshort.x', '']) expect(fits(plain, REF('Envelope'))).toBe(false);
+  });
+
+  test('creation takes e2e as a JSON boolean or a form field, and the name follows it; room JSON, messages and frames', () => {
+    const op = doc.paths['/rooms'].post;
+    const json = deref(op.requestBody.content['application/json'].schema);
+    expect(json.properties.e2e).toMatchObject({ type: 'boolean' });
+    expect(json.properties.e2e.description).toContain('#k=');
+    expect(json.if).toEqual({ properties: { e2e: { const: true } }, required: ['e2e'] });
+    expect(json.then).toEqual({ properties: { name: REF('EncryptedRoomName') } });
+    expect(json.else.properties.name).toEqual({ minLength: 1, maxLength: LIMITS.roomName });
+
+    const form = deref(op.requestBody.content['application/x-www-form-urlencoded'].schema);
+    expect(op.requestBody.content['application/x-www-form-urlencoded'].schema).toEqual(REF('CreateRoomForm'));
+    expect(Object.keys(form.properties).sort()).toEqual(Object.keys(json.properties).sort());
+    expect(form.properties.e2e).toMatchObject({ type: 'string', enum: expect.arrayContaining(['on', 'off']) });
+    expect(form.if.properties.e2e.enum).toContain('on');
+    expect(form.then).toEqual(json.then);
+
+    // The room JSON always says whether the room is encrypted (the public view of a password room too).
+    const room = deref(doc.components.schemas.Room);
+    expect(room.properties.e2e).toMatchObject({ type: 'boolean' });
+    expect(room.required).toContain('e2e');
+    expect(room.description).toContain('`e2e`');
+    expect(room.properties.name.anyOf).toContainEqual(REF('EncryptedRoomName'));
+    expect(deref(doc.components.schemas.CreatedRoom).properties.name.anyOf).toContainEqual(REF('EncryptedRoomName'));
+
+    // A message's content, in answers, history and socket events; and in the frames a client sends.
+    const message = deref(doc.components.schemas.Message);
+    expect(message.properties.content.anyOf).toEqual([
+      { type: 'string', minLength: 1, maxLength: LIMITS.content },
+      REF('EncryptedContent'),
+    ]);
+    expect(deref(doc.components.schemas.History).properties.messages.items.properties.content).toEqual(message.properties.content);
+    expect(deref(doc.components.schemas.WsHistoryEvent).properties.messages.items.properties.content).toEqual(message.properties.content);
+    const ws = doc.paths['/rooms/{id}/ws'].get;
+    const frame = deref(ws['x-websocket'].clientFrames).oneOf.find((f: Json) => f.properties.type.const === 'message');
+    expect(frame.properties.content.anyOf).toContainEqual(REF('EncryptedContent'));
+    expect(ws.description).toContain('End-to-end encrypted rooms');
+    expect(ws.description).toContain('invalid_frame');
+    expect(doc.paths['/rooms/{id}/live'].get.description).toContain('data-e2e');
+
+    // The 400s name the refusals of plain text; the info says what the server still sees.
+    const examples = (path: string) => doc.paths[path].post.responses['400'].content['application/json'].examples;
+    expect(Object.keys(examples('/rooms'))).toEqual(expect.arrayContaining(['e2e_plain_name', 'e2e_name_too_long']));
+    expect(Object.keys(examples('/rooms/{id}/messages'))).toEqual(expect.arrayContaining(['e2e_plain_text', 'e2e_too_long']));
+    const bodies = doc.paths['/rooms/{id}/messages'].post.requestBody.content;
+    for (const type of ['application/json', 'application/x-www-form-urlencoded']) {
+      expect(bodies[type].schema.anyOf).toEqual([REF('PostMessage'), REF('PostEncryptedMessage')]);
+    }
+    expect(doc.info.description).toContain('End-to-end encrypted rooms');
+    expect(doc.info.description).toContain('SECURITY.md');
+  });
+
+  test('an encrypted room over HTTP and /ws: the server answers as the document says', async () => {
+    const o = running.origin;
+    const keyText = newRoomKey();
+    const key = await importRoomKey(keyText);
+    const refusals = (path: string) => doc.paths[path].post.responses['400'].content['application/json'].examples;
+    const create = (body: Json) => fetch(`${o}/rooms`, { method: 'POST', headers: J, body: JSON.stringify(body) });
+
+    // A plain name, or an envelope too long for a name, is refused with the documented answers.
+    let res = await create({ name: 'Secret plans', owner_name: 'ada', e2e: true });
+    expect(res.status).toBe(400);
+    const plainName = await res.json();
+    conforms(plainName, schemaOf('/rooms', 'post', '400'));
+    expect(plainName).toEqual(refusals('/rooms').e2e_plain_name.value);
+    const overlong = `e2e1.${'A'.repeat(16)}.${'A'.repeat(envelopeMaxLength(LIMITS.roomName) - 21)}`;
+    expect(overlong.length).toBe(envelopeMaxLength(LIMITS.roomName) + 1);
+    res = await create({ name: overlong, owner_name: 'ada', e2e: true });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual(refusals('/rooms').e2e_name_too_long.value);
+
+    // The name's envelope, made by src/e2e/envelope.ts: created, and shown as sent.
+    const sealedName = await encrypt(key, 'Secret plans');
+    res = await create({ name: sealedName, owner_name: 'ada', e2e: true });
+    expect(res.status).toBe(201);
+    const room = await res.json();
+    conforms(room, schemaOf('/rooms', 'post', '201'));
+    expect(room).toMatchObject({ e2e: true, name: sealedName });
+    expect(fits(room.name, deref(schemaOf('/rooms', 'post', '201')).properties.name)).toBe(true);
+    expect(await decrypt(key, room.name)).toBe('Secret plans');
+    expect(JSON.stringify(room)).not.toContain(keyText);
+
+    res = await fetch(`${o}/rooms/${room.room_id}/join`, { method: 'POST', headers: J, body: JSON.stringify({ username: 'grace' }) });
+    expect(res.status).toBe(200);
+    const joined = await res.json();
+    const auth = { authorization: `Bearer ${joined.token}` };
+    res = await fetch(`${o}/rooms/${room.room_id}`, { headers: { accept: 'application/json', ...auth } });
+    const shown = await res.json();
+    conforms(shown, schemaOf('/rooms/{id}', 'get', '200'));
+    expect(shown).toMatchObject({ e2e: true, name: sealedName });
+
+    // Messages: an envelope is stored and relayed unchanged; plain text and an overlong envelope are refused.
+    const post = (content: string) =>
+      fetch(`${o}/rooms/${room.room_id}/messages`, { method: 'POST', headers: { ...J, ...auth }, body: JSON.stringify({ content }) });
+    const envelope = await encrypt(key, 'Meet at noon');
+    res = await post(envelope);
+    expect(res.status).toBe(201);
+    const sent = await res.json();
+    conforms(sent, schemaOf('/rooms/{id}/messages', 'post', '201'));
+    expect(sent.content).toBe(envelope);
+    expect(fits(sent.content, deref(doc.components.schemas.Message).properties.content)).toBe(true);
+
+    res = await post('Meet at noon');
+    expect(res.status).toBe(400);
+    const plainText = await res.json();
+    conforms(plainText, schemaOf('/rooms/{id}/messages', 'post', '400'));
+    expect(plainText).toEqual(refusals('/rooms/{id}/messages').e2e_plain_text.value);
+    const longest = await encrypt(key, '€'.repeat(LIMITS.content));
+    res = await post(longest);
+    expect(res.status).toBe(201);
+    res = await post(`${longest}A`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual(refusals('/rooms/{id}/messages').e2e_too_long.value);
+
+    res = await fetch(`${o}/rooms/${room.room_id}/messages`, { headers: auth });
+    const history = await res.json();
+    conforms(history, schemaOf('/rooms/{id}/messages', 'get', '200'));
+    expect(history.messages.map((m: Json) => m.content)).toEqual([envelope, longest]);
+    expect(await decrypt(key, history.messages[0].content)).toBe('Meet at noon');
+
+    // The JSON socket: history and message events carry envelopes; plain text gets invalid_frame.
+    const ws = await connect(joined.ws_url);
+    try {
+      const first = await ws.type('history');
+      conforms(first, doc.components.schemas.WsHistoryEvent);
+      expect(first.messages.map((m: Json) => m.content)).toEqual([envelope, longest]);
+      ws.send({ type: 'message', content: 'plain words' });
+      const refused = await ws.type('error');
+      conforms(refused, doc.components.schemas.WsErrorEvent);
+      expect(refused.code).toBe('invalid_frame');
+      expect(refused.message).toContain(refusals('/rooms/{id}/messages').e2e_plain_text.value.error.fields.content);
+      const viaSocket = await encrypt(key, 'from the socket');
+      ws.send({ type: 'message', content: viaSocket });
+      const event = await ws.next((f) => f.type === 'message' && f.content === viaSocket);
+      conforms(event, doc.components.schemas.Message);
+      expect(await decrypt(key, event.content)).toBe('from the socket');
+      expect(ws.of('message')).toHaveLength(1); // the plain text was not sent
+    } finally {
+      ws.close();
+    }
+
+    // The lobby's form: e2e=on with the name's envelope (its script seals it); a plain name gets the form again with 400.
+    const form = (fields: Record<string, string>) =>
+      fetch(`${o}/rooms`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: o },
+        body: new URLSearchParams(fields),
+        redirect: 'manual',
+      });
+    res = await form({ name: await encrypt(key, 'Form room'), owner_name: 'bob', e2e: 'on' });
+    expect(res.status).toBe(303);
+    const location = res.headers.get('location')!;
+    expect(location).toMatch(/^\/rooms\/[A-Za-z0-9_-]{21}$/);
+    res = await fetch(`${o}${location}`, { headers: { accept: 'application/json' } });
+    expect(await res.json()).toMatchObject({ e2e: true });
+    res = await form({ name: 'Form room', owner_name: 'bob', e2e: 'on' });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(refusals('/rooms').e2e_plain_name.value.error.fields.name);
+
+    // Rooms without e2e say so, and keep plain text.
+    res = await create({ name: 'Plain', owner_name: 'ada' });
+    expect(await res.json()).toMatchObject({ e2e: false, name: 'Plain' });
   });
 });
 

@@ -6,14 +6,18 @@ import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
+import { ENVELOPE_PREFIX, ENVELOPE_SHAPE, envelopeMaxLength } from '../e2e/envelope.ts';
 import {
   approvalSchema,
   ClientFrame,
   createRoomSchema,
+  EncryptedContent,
+  EncryptedRoomName,
   extendSchema,
   HistoryQuery,
   JoinSchema,
   LIMITS,
+  PostEncryptedSchema,
   PostMessageSchema,
   Username,
   UsernameBody,
@@ -40,10 +44,18 @@ const ROOM_ID_PATTERN = '^[A-Za-z0-9_-]{21}$';
 
 const INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
 
-/** Drops zod's implicit ±MAX_SAFE_INTEGER bounds on integers: they are noise in the docs. */
+/** A marker on a zod schema (its `meta`) that becomes a `$ref` to the component it names (see `sealed`). */
+const SEALED = 'x-mayfly-sealed';
+
+/**
+ * Drops zod's implicit ±MAX_SAFE_INTEGER bounds on integers: they are noise in the docs. A node marked
+ * `SEALED` becomes a `$ref` to its component.
+ */
 function tidy(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(tidy);
   if (!node || typeof node !== 'object') return node;
+  const sealedRef = (node as Json)[SEALED];
+  if (typeof sealedRef === 'string') return { $ref: `#/components/schemas/${sealedRef}` };
   const out: Json = {};
   for (const [k, v] of Object.entries(node)) {
     if ((k === 'minimum' || k === 'maximum') && typeof v === 'number' && INT_BOUNDS.has(v)) continue;
@@ -69,17 +81,57 @@ const IsoTime = z.string().meta({ format: 'date-time', ...d('ISO 8601 timestamp 
 const RoomIdField = z.string().regex(new RegExp(ROOM_ID_PATTERN)).meta(d('Room id: a nanoid of 21 characters, unguessable.'));
 const Names = z.array(z.string()).meta(d('Usernames of the members present, in join order.'));
 
+// End-to-end encrypted rooms (src/e2e/envelope.ts): the room's name and every message are envelopes there.
+const NAME_SEALED_MAX = envelopeMaxLength(LIMITS.roomName);
+const CONTENT_SEALED_MAX = envelopeMaxLength(LIMITS.content);
+/** In an e2e room, this text is an envelope: a `$ref` to `EncryptedContent` or `EncryptedRoomName` in the document. */
+const sealed = (component: 'EncryptedContent' | 'EncryptedRoomName') => z.string().meta({ [SEALED]: component });
+const E2E_PLAIN_NAME = 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript';
+const E2E_PLAIN_CONTENT = 'must be encrypted in the browser: this room is end-to-end encrypted (e2e1.<nonce>.<ciphertext>)';
+/** A real envelope: "Hello, everyone!" sealed with ENVELOPE_EXAMPLE_KEY (a key made for these docs only). */
+const ENVELOPE_EXAMPLE = 'e2e1.iw-QZqSufEcwGC1z.vdscsqdiP-iQtjwsoqTzkQvxrj-OqoX-sqtkQOpSrCI';
+const ENVELOPE_EXAMPLE_KEY = 'wFiSlDhor2FjXZrKIf4Gi_mrae0pU0QcHWdxMIqzLQo';
+/** "Friday standup" sealed with the same key. */
+const NAME_EXAMPLE = 'e2e1.TAk_sABgKRh0yLIu.Xwh1Xn88IPOG2Ddp7vvLxJ1l9iw43UtMZgDgRhKG';
+
+/** The envelope format (src/e2e/envelope.ts), as a schema of its own. */
+const ENVELOPE: Json = {
+  type: 'string',
+  pattern: ENVELOPE_SHAPE.source,
+  description: [
+    `An end-to-end encrypted text: \`${ENVELOPE_PREFIX}.<nonce>.<ciphertext>\`, both parts base64url without padding (\`A–Z a–z 0–9 - _\`).`,
+    '`nonce`: 12 random bytes, fresh for every text (16 characters). `ciphertext`: the AES-256-GCM encryption of the text’s UTF-8 ' +
+      'bytes under the room key with that nonce, followed by its 16-byte tag; no additional authenticated data.',
+    'The room key is 32 random bytes, base64url (43 characters), made by the room’s creator and shared only in the link’s fragment: ' +
+      '`https://…/rooms/{id}#k=<key>`. Browsers never send a fragment, so the server never sees the key and cannot open an envelope; ' +
+      'it checks only the shape and the length.',
+    `The example is “Hello, everyone!” sealed with the key \`${ENVELOPE_EXAMPLE_KEY}\`.`,
+  ].join('\n\n'),
+  examples: [ENVELOPE_EXAMPLE],
+};
+
 const RoomJson = z
   .object({
     room_id: RoomIdField,
     password_protected: z.boolean(),
     locked: z.boolean().meta(d('True while the owner has locked the room: nobody new gets in (`423 room_locked`).')),
     approve_joins: z.boolean().meta(d('True when the owner lets each person in: a join becomes a request (`202`).')),
+    e2e: z
+      .boolean()
+      .meta(
+        d(
+          'True for an end-to-end encrypted room: `name` and every message’s `content` are envelopes (`Envelope`), sealed by the ' +
+            'clients with the key in the link’s fragment (`#k=…`), which the server never sees. Set on creation; it never changes.',
+        ),
+      ),
     expires_at: IsoTime.meta(d('When the room and everything in it vanish (the owner may move it later).')),
     expires_in_seconds: z.number().int().min(0),
     url: z.string().meta({ format: 'uri', ...d('Link to share: the room page.') }),
     ws_url: z.string().meta({ format: 'uri', ...d('The JSON WebSocket of the room (`ws:` or `wss:`).') }),
-    name: z.string().min(1).max(LIMITS.roomName).optional(),
+    name: z
+      .union([z.string().min(1).max(LIMITS.roomName), sealed('EncryptedRoomName')])
+      .optional()
+      .meta(d('The room’s name; in an end-to-end encrypted room (`e2e`), its envelope (`EncryptedRoomName`), which only the key opens.')),
     owner_name: z.string().nullable().optional(),
     created_at: IsoTime.optional(),
     max_expires_at: IsoTime.optional().meta(
@@ -98,7 +150,7 @@ const RoomJson = z
   .meta(
     d(
       'A room. The password is never included. For a password-protected room that the caller has not joined, only ' +
-        '`room_id`, `password_protected`, `locked`, `approve_joins`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present. ' +
+        '`room_id`, `password_protected`, `locked`, `approve_joins`, `e2e`, `expires_at`, `expires_in_seconds`, `url` and `ws_url` are present. ' +
         '`owner_name` is the current owner’s name (ownership moves on a hand-over, or when the owner leaves); null while nobody owns the room.',
     ),
   );
@@ -192,7 +244,14 @@ const MessageJson = z
     seq: z.number().int().min(1).meta(d('Counts up by one per room; use it with `since` to catch up.')),
     username: z.string(),
     member_id: z.string(),
-    content: z.string().meta(d(`The message text, trimmed (1 … ${LIMITS.content} characters).`)),
+    content: z
+      .union([z.string().min(1).max(LIMITS.content), sealed('EncryptedContent')])
+      .meta(
+        d(
+          `The message text, trimmed (1 … ${LIMITS.content} characters). In an end-to-end encrypted room (\`e2e\`), the envelope the sender ` +
+            'sealed (`EncryptedContent`), exactly as sent: the server never reads it.',
+        ),
+      ),
     verified: z.boolean().meta(d('True when the sender is logged in to an account with this name.')),
     timestamp: IsoTime,
   })
@@ -352,6 +411,18 @@ function failure(status: number, description: string, opts: Fail): Json {
   return { description, content, ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}) };
 }
 
+/** `failure()` with more named examples of its JSON body (a refusal worth showing besides one per code). */
+function withExamples(response: Json, more: Record<string, { summary: string; value: Json }>): Json {
+  const content = response.content as Record<string, Json>;
+  const json = content['application/json'] as Json;
+  return { ...response, content: { ...content, 'application/json': { ...json, examples: { ...(json.examples as Json), ...more } } } };
+}
+
+/** A `validation_failed` body whose only field is `field`. */
+const fieldRefusal = (field: string, message: string) => ({
+  error: { code: 'validation_failed', message: 'Some fields are invalid.', fields: { [field]: message } },
+});
+
 const GENERIC_MESSAGES: Record<string, string> = {
   validation_failed: 'Some fields are invalid.',
   invalid_body: 'The body is not valid JSON or form data.',
@@ -483,6 +554,11 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
         '',
         '**Client → server** (text frames, schema `WsClientFrame`): `{"type":"message","content":"…"}`, `{"type":"typing"}`.',
         '',
+        '**End-to-end encrypted rooms** (`e2e: true`): a `message` frame’s `content` is an envelope the client sealed ' +
+          `(\`EncryptedContent\`: \`e2e1.<nonce>.<ciphertext>\`, at most ${CONTENT_SEALED_MAX} characters). Anything else gets an \`error\` ` +
+          'event `invalid_frame` (for plain text: `content: must be encrypted in the browser: …`) and is not sent. The server ' +
+          'relays envelopes unchanged: the `message` events and the `history` of such a room carry them, to be opened with the key.',
+        '',
         '**The owner’s frames** (the current owner’s member only; anyone else gets an `error` event with code `forbidden`): ' +
           '`{"type":"kick","username":"…"}`, `{"type":"lock"}`, `{"type":"unlock"}`, `{"type":"extend","seconds":600}`, ' +
           '`{"type":"owner","username":"…"}`, `{"type":"approve","request_id":"…"}`, `{"type":"deny","request_id":"…"}`, ' +
@@ -515,6 +591,10 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
           'the end of the room) for `hx-ws`. Authentication: the `mayfly_member` cookie set by the browser join. The page reconnects ' +
           'with `?since=<seq>` to catch up without gap or duplicate. Client frames are the same JSON as on `/ws`, the owner’s included ' +
           '(htmx adds `headers`, which are ignored).',
+        '',
+        'In an end-to-end encrypted room (`e2e: true`) `message` frames carry envelopes, as on `/ws` (`static/e2e.js` seals them before ' +
+          'they leave; a frame with plain text is refused and the page shows a refusal), and each message fragment holds its envelope in `data-e2e` for the page ' +
+          'to open in place.',
         '',
         '**Close codes:**',
         closeCodesMarkdown(),
@@ -569,6 +649,7 @@ function examples(origin: string, expiry: number, maxUsers: number, maxExpiry: n
     password_protected: false,
     locked: false,
     approve_joins: false,
+    e2e: false,
     expires_at: at(expiry),
     expires_in_seconds: expiry,
     url: `${origin}/rooms/${id}`,
@@ -644,7 +725,32 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       'The room vanishes early once nobody has been in it this long; off when absent. Must not exceed `expiry_seconds` (or the default lifetime when that is not given).',
   };
   createProps.password = { ...createProps.password, description: 'Optional; stored only as an argon2id hash. Empty means none.' };
-  createProps.name = { ...createProps.name, description: 'Room name (trimmed; no control or direction characters).' };
+  // The name is checked once `e2e` is known (a transform JSON Schema cannot see): plain text, or an envelope in an encrypted room.
+  const plainName = { minLength: 1, maxLength: LIMITS.roomName };
+  createProps.name = {
+    ...createProps.name,
+    description:
+      `Room name (trimmed; no control or direction characters), 1 … ${LIMITS.roomName} characters. With \`e2e: true\`, the name’s envelope ` +
+      `instead (\`EncryptedRoomName\`, at most ${NAME_SEALED_MAX} characters), sealed by the client with the room’s new key; plain text is ` +
+      'refused (`400 validation_failed`, `fields.name`).',
+    anyOf: [{ ...plainName, description: 'A plain name (a room without `e2e`).' }, ref('EncryptedRoomName')],
+  };
+  createProps.e2e = {
+    ...createProps.e2e,
+    description:
+      'End-to-end encrypted: the client makes a key (32 random bytes), keeps it out of every request (only in the link’s fragment, ' +
+      '`…/rooms/{id}#k=<key>`), and seals the `name` and every message with it (`Envelope`); the server stores envelopes it cannot read ' +
+      'and refuses plain text. JSON: `true`/`false`; the lobby’s checkbox sends `on` (shown only with JavaScript, which does the sealing). ' +
+      'Fixed for the room’s life.',
+  };
+  /** `name` follows `e2e`: an envelope when it is on, a plain name otherwise. */
+  const nameFollowsE2e = (on: Json) => ({
+    if: { properties: { e2e: on }, required: ['e2e'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else, never awaited
+    then: { properties: { name: ref('EncryptedRoomName') } },
+    else: { properties: { name: plainName } },
+  });
+  Object.assign(createRoom, nameFollowsE2e({ const: true }));
   createProps.approve_joins = {
     ...createProps.approve_joins,
     description:
@@ -655,6 +761,26 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     ...createProps.owner_name,
     description:
       'The creator’s name: NFKC-normalised (the normal form is kept) and trimmed; invisible, format, control and direction characters are refused.',
+  };
+  // The lobby's form: every field a string, numbers as decimal digits, checkboxes `on`; an empty field is "not given".
+  const formNumber = (schema: Json) => ({
+    type: 'string',
+    pattern: '^\\s*\\d*\\s*$',
+    description: `${schema.description ?? ''} Decimal digits, ${schema.minimum} … ${schema.maximum}; empty: not given.`.trim(),
+  });
+  const formCheck = (schema: Json) => ({ type: 'string', enum: [...FORM_BOOLEAN.enum, ''], description: schema.description });
+  const createRoomForm: Json = {
+    ...createRoom,
+    properties: {
+      ...createProps,
+      expiry_seconds: formNumber(createProps.expiry_seconds as Json),
+      max_users: formNumber(createProps.max_users as Json),
+      idle_seconds: formNumber(createProps.idle_seconds as Json),
+      approve_joins: formCheck(createProps.approve_joins as Json),
+      e2e: formCheck(createProps.e2e as Json),
+    },
+    ...nameFollowsE2e({ type: 'string', enum: ['on', 'true', '1', 'yes'] }),
+    description: 'The lobby’s form (`application/x-www-form-urlencoded`): the same fields as `CreateRoom`, each a string.',
   };
 
   // JoinSchema accepts `display_name` for `username` (a preprocess step JSON Schema cannot see).
@@ -903,13 +1029,40 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         tags: ['messages'],
         operationId: 'postMessage',
         summary: 'Send a message',
-        description: `Members only. Every connected client receives it as a \`message\` event. ${NEGOTIATION} Sending works with JavaScript disabled. A refused browser form post answers \`303\` back to the room page, which shows the refusal once, with its status (a short-lived \`mayfly_flash\` cookie scoped to the room): the HTML pages below are what that page shows. The text of a refused message comes back in the composer.`,
+        description: `Members only. Every connected client receives it as a \`message\` event. ${NEGOTIATION} Sending works with JavaScript disabled. A refused browser form post answers \`303\` back to the room page, which shows the refusal once, with its status (a short-lived \`mayfly_flash\` cookie scoped to the room): the HTML pages below are what that page shows. The text of a refused message comes back in the composer. In an end-to-end encrypted room \`content\` is an envelope, so a browser needs JavaScript there.`,
         security: MEMBER,
-        requestBody: body('PostMessage', 'The message.'),
+        requestBody: {
+          required: true,
+          description:
+            'The message: plain text (`PostMessage`), or in an end-to-end encrypted room (`e2e`) an envelope (`PostEncryptedMessage`), ' +
+            'where plain text is refused.',
+          content: {
+            'application/json': { schema: { anyOf: [ref('PostMessage'), ref('PostEncryptedMessage')] } },
+            'application/x-www-form-urlencoded': { schema: { anyOf: [ref('PostMessage'), ref('PostEncryptedMessage')] } },
+          },
+        },
         responses: {
           '201': { description: 'Sent.', content: jsonContent('Message', ex.message) },
           '303': SEE_OTHER('the room (`#latest`: the newest message)'),
-          '400': F.badBody(),
+          '400': withExamples(
+            failure(
+              400,
+              'Bad request: a field is invalid (`validation_failed`, with `fields`) or the body is unreadable. In an end-to-end encrypted ' +
+                'room, `content` that is not an envelope (plain text) is refused and not stored, and so is an envelope longer than a ' +
+                `${LIMITS.content}-character text can make (${CONTENT_SEALED_MAX} characters).`,
+              { codes: ['validation_failed', 'invalid_body'], html: true },
+            ),
+            {
+              e2e_plain_text: {
+                summary: 'Plain text in an end-to-end encrypted room',
+                value: fieldRefusal('content', E2E_PLAIN_CONTENT),
+              },
+              e2e_too_long: {
+                summary: 'An envelope longer than a message can make',
+                value: fieldRefusal('content', `is longer than an encrypted text of ${LIMITS.content} characters can be`),
+              },
+            },
+          ),
           '401': failure(401, 'Not a member of the room (or no longer: left, or removed by the owner).', {
             codes: ['unauthorized'],
             html: true,
@@ -1417,15 +1570,32 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     description:
       `${NEGOTIATION} API: \`201\` with the room and its \`owner_token\`; the API creator is not a member (join to chat). ` +
       `Browser: \`303\` to the room with the \`${MEMBER_COOKIE}\` cookie; the creator is a member and the owner.`,
-    requestBody: body('CreateRoom', 'The new room.'),
+    requestBody: body('CreateRoom', 'The new room.', 'CreateRoomForm'),
     responses: {
       '201': {
         description: 'Created.',
         headers: { Location: { schema: { type: 'string' }, description: '`/rooms/{id}`' } },
         content: jsonContent('CreatedRoom', ex.createdRoom),
       },
-      '303': SEE_OTHER('`/rooms/{id}`', SET_COOKIE),
-      '400': F.badBody(),
+      '303': SEE_OTHER(
+        '`/rooms/{id}` (the lobby’s script posts an encrypted room to `/rooms#k=<key>`, and the browser keeps that fragment across the 303)',
+        SET_COOKIE,
+      ),
+      '400': withExamples(
+        failure(
+          400,
+          'Bad request: a field is invalid (`validation_failed`, with `fields`) or the body is unreadable. With `e2e: true`, a `name` that is ' +
+            `not an envelope is refused (\`fields.name\`), and so is an envelope longer than a ${LIMITS.roomName}-character name can make.`,
+          { codes: ['validation_failed', 'invalid_body'], html: true },
+        ),
+        {
+          e2e_plain_name: { summary: 'An encrypted room with a plain name', value: fieldRefusal('name', E2E_PLAIN_NAME) },
+          e2e_name_too_long: {
+            summary: 'An envelope longer than a room name can make',
+            value: fieldRefusal('name', `is longer than an encrypted text of ${LIMITS.roomName} characters can be`),
+          },
+        },
+      ),
       '403': F.csrf,
       '413': tooLarge,
       '429': failure(
@@ -1462,6 +1632,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     const type = (props.type as { const?: string }).const;
     if (type === 'extend') props.seconds = { anyOf: [props.seconds, FORM_DIGITS], description: 'Seconds to add.' };
     if (type === 'approval') props.approve_joins = { anyOf: [props.approve_joins, FORM_BOOLEAN] };
+    if (type === 'message')
+      props.content = {
+        anyOf: [props.content, ref('EncryptedContent')],
+        description:
+          'The text; in an end-to-end encrypted room (`e2e`), its envelope (`EncryptedContent`): plain text there gets `invalid_frame`.',
+      };
     if (type && OWNER_FRAMES.has(type)) frame.description = 'The owner only; anyone else gets an `error` event with code `forbidden`.';
   }
 
@@ -1492,6 +1668,12 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         'The owner (tag `owner`) can remove members (their name is barred for the room’s life), lock the room, approve each join, ' +
           `extend the room (up to \`MAX_EXPIRY_SECONDS\`, ${maxExpiry} s, from its creation) and hand it over; requests to join lapse after ` +
           '`JOIN_REQUEST_SECONDS`. The same controls travel as `/ws` frames.',
+        '',
+        'End-to-end encrypted rooms (`e2e: true` on creation): the room’s `name` and every message’s `content` are envelopes ' +
+          '(schema `Envelope`: `e2e1.<nonce>.<ciphertext>`, AES-256-GCM, base64url) sealed by the clients with a key that travels only in ' +
+          'the link’s fragment (`#k=…`) and never reaches the server. The server checks their shape and size (a name’s envelope at most ' +
+          `${NAME_SEALED_MAX} characters, a message’s ${CONTENT_SEALED_MAX}) and refuses plain text with \`400 validation_failed\` ` +
+          '(sockets: an `invalid_frame` error). Usernames, times, member counts and message sizes are not hidden from it: see `SECURITY.md`.',
         '',
         'Real-time: see `GET /rooms/{id}/ws` (JSON events) and `GET /rooms/{id}/live` (htmx fragments).',
       ].join('\n'),
@@ -1551,8 +1733,29 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
       },
       schemas: {
         CreateRoom: createRoom,
+        CreateRoomForm: createRoomForm,
         Join: joinBody,
-        PostMessage: jsonSchema(PostMessageSchema),
+        PostMessage: { ...jsonSchema(PostMessageSchema), description: 'A message in a room without `e2e`: plain text.' },
+        PostEncryptedMessage: {
+          ...jsonSchema(PostEncryptedSchema),
+          description: 'A message in an end-to-end encrypted room: `content` is its envelope (`EncryptedContent`).',
+        },
+        Envelope: ENVELOPE,
+        EncryptedContent: {
+          ...jsonSchema(EncryptedContent),
+          allOf: [ref('Envelope')],
+          description:
+            `A message’s envelope: a text of at most ${LIMITS.content} characters, sealed (at most ${CONTENT_SEALED_MAX} characters: ` +
+            '3 UTF-8 bytes per character and the 16-byte tag). The server cannot check the text inside (its length, its characters): ' +
+            'a client keeps to the plain-text rules when it seals, and shows what it opens as text, never as markup.',
+          examples: [ENVELOPE_EXAMPLE],
+        },
+        EncryptedRoomName: {
+          ...jsonSchema(EncryptedRoomName),
+          allOf: [ref('Envelope')],
+          description: `A room name’s envelope: a name of at most ${LIMITS.roomName} characters, sealed (at most ${NAME_SEALED_MAX} characters).`,
+          examples: [NAME_EXAMPLE],
+        },
         HistoryQuery: jsonSchema(HistoryQuery),
         Credentials: jsonSchema(Credentials),
         LoginCredentials: jsonSchema(LoginCredentials),
