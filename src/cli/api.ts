@@ -74,6 +74,8 @@ export type RoomInfo = {
   expiresAt?: string;
   locked?: boolean;
   approveJoins?: boolean;
+  /** End-to-end encrypted: `name` and every message's content are envelopes (shown to anyone, joined or not). */
+  e2e?: boolean;
 };
 
 /** GET /rooms/{id}: whether the room exists and needs a password; its name, users and settings once joined. */
@@ -90,6 +92,7 @@ export async function roomInfo(server: string, roomId: string, token?: string): 
     ...(typeof b.expires_at === 'string' ? { expiresAt: b.expires_at } : {}),
     ...(typeof b.locked === 'boolean' ? { locked: b.locked } : {}),
     ...(typeof b.approve_joins === 'boolean' ? { approveJoins: b.approve_joins } : {}),
+    ...(typeof b.e2e === 'boolean' ? { e2e: b.e2e } : {}),
   };
 }
 

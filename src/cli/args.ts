@@ -1,10 +1,14 @@
-// Command line of the terminal client: options, and a room link or id turned into a server and room id.
+// Command line of the terminal client: options, and a room link or id turned into a server and room id
+// (and, for an end-to-end encrypted room, the key from the link's fragment, which is kept and never sent).
+import { keyFromLink } from '../e2e/envelope.ts';
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:3000';
 
 export const USAGE = `Usage: bun run chat <room link or id> [options]
 
-  <room link or id>   a link such as https://chat.example.com/rooms/<id>, or the bare 21-character id
+  <room link or id>   a link such as https://chat.example.com/rooms/<id>, or the bare 21-character id;
+                      an end-to-end encrypted room needs its full link, ending in #k=<key> (quote it for
+                      the shell): the key stays on this computer, and every message is sealed with it
 
 Options:
   --name NAME         your name in the room (asked for when omitted on a terminal; else guest-XXXX)
@@ -27,6 +31,11 @@ export type Options = {
   /** The room's owner_token: the client makes itself the owner after joining. */
   ownerToken?: string;
   login: boolean;
+  /**
+   * The room key from the link's fragment (#k=…), for an end-to-end encrypted room: kept in this
+   * process only, never part of a URL the client requests, never printed.
+   */
+  key?: string;
 };
 
 export type ParsedArgs = { kind: 'help' } | { kind: 'error'; message: string } | { kind: 'ok'; options: Options };
@@ -99,9 +108,21 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
 
   const serverValue = values.server ?? env.MAYFLY_SERVER ?? DEFAULT_SERVER;
   const server = normaliseServer(serverValue);
-  if (!server) return { kind: 'error', message: `The server must be an http(s) URL such as ${DEFAULT_SERVER} (got "${serverValue}").` };
-  const ref = parseRoomRef(positional[0]!, server);
-  if (!ref) return { kind: 'error', message: `"${positional[0]}" is not a mayfly room link or id (ids are 21 characters).` };
+  if (!server)
+    return {
+      kind: 'error',
+      message: `The server must be an http(s) URL such as ${DEFAULT_SERVER} (got "${withoutFragment(serverValue)}").`,
+    };
+  // The fragment (#k=<key>) is taken off here: only the link before it names the server and the room.
+  const link = positional[0]!;
+  const hashAt = link.indexOf('#');
+  const fragment = hashAt < 0 ? '' : link.slice(hashAt);
+  const roomKey = keyFromLink(link);
+  if (!roomKey && /(?:^#|[#&])k=/.test(fragment)) {
+    return { kind: 'error', message: 'The key in the link (after #k=) is not whole: a room key is 43 characters. Copy the full link.' };
+  }
+  const ref = parseRoomRef(hashAt < 0 ? link : link.slice(0, hashAt), server);
+  if (!ref) return { kind: 'error', message: `"${withoutFragment(link)}" is not a mayfly room link or id (ids are 21 characters).` };
 
   const name = values.name?.trim();
   if (values.name !== undefined && !name) return { kind: 'error', message: '--name must not be empty.' };
@@ -116,6 +137,10 @@ export function parseArgs(argv: string[], env: Record<string, string | undefined
       ...(name ? { name } : {}),
       ...(password !== undefined ? { password } : {}),
       ...(ownerToken ? { ownerToken } : {}),
+      ...(roomKey ? { key: roomKey } : {}),
     },
   };
 }
+
+/** A link as it may be shown: whatever follows `#` (a room key) becomes `#…`. */
+export const withoutFragment = (text: string) => (text.includes('#') ? `${text.slice(0, text.indexOf('#'))}#…` : text);

@@ -15,6 +15,7 @@ import {
   roomInfo,
 } from './api.ts';
 import { parseArgs, USAGE, type Options } from './args.ts';
+import { NEEDS_KEY, NOT_ENCRYPTED, outgoingProblem, roomSealer, type Sealer, WRONG_KEY } from './e2e.ts';
 import {
   DESTROYED,
   EXPIRED,
@@ -94,13 +95,22 @@ async function askPassword(question: string): Promise<string> {
   return answer;
 }
 
-/** Signs in (with --login), then joins the room: the member token, or a CliError saying why not. */
-async function enter(opts: Options): Promise<Joined> {
+/**
+ * Signs in (with --login), then joins the room: the member token, or a CliError saying why not. An
+ * encrypted room (room.e2e: what the room's JSON said, if it could be read) is not joined without its key,
+ * nor with a key that does not open its name (when the name is shown before joining).
+ */
+async function enter(opts: Options, sealer: Sealer | null, room: { e2e?: boolean }): Promise<Joined> {
   if (opts.login && !opts.name && !interactive) throw new CliError('--login needs --name when stdin is not a terminal.');
   let username = opts.name ?? (interactive ? await askName() : guestName());
 
   const info = await roomInfo(opts.server, opts.roomId);
   if (info && !info.exists) throw new CliError(NO_SUCH_ROOM);
+  room.e2e = info?.e2e;
+  if (info?.e2e) {
+    if (!sealer) throw new CliError(NEEDS_KEY);
+    if (info.name !== undefined && (await sealer.tryOpen(info.name)) === null) throw new CliError(WRONG_KEY);
+  }
   let password = opts.password;
   if (info?.passwordProtected && password === undefined) {
     if (!interactive)
@@ -241,6 +251,9 @@ class Session {
   private typingShown = new Map<string, number>();
   private typingSent = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Encrypted rooms: incoming frames are handled one after another (opening is async), and so are outgoing lines. */
+  private inbox: Promise<void> = Promise.resolve();
+  private sealing: Promise<void> = Promise.resolve();
   /** What the owner's commands need: the room, our token, and its settings as last heard. */
   private readonly control: OwnerContext;
   /** Requests to join already shown to us (the owner): shown once, whether heard as an event or listed on arrival. */
@@ -252,6 +265,8 @@ class Session {
     /** Whether we own the room, as far as we know (ownership moves: owner_changed keeps it current). */
     private owner: boolean,
     settings: { locked?: boolean; approveJoins?: boolean } = {},
+    /** An end-to-end encrypted room's key: every message is opened on arrival and sealed before it leaves. Null: a plain room. */
+    private readonly sealer: Sealer | null = null,
   ) {
     this.control = { server: opts.server, roomId: opts.roomId, token: me.token, print: (text) => this.print(text), state: { ...settings } };
   }
@@ -290,15 +305,45 @@ class Session {
     }
     this.ws = ws;
     ws.onmessage = (e) => {
-      if (this.ws === ws && typeof e.data === 'string') this.onFrame(e.data);
+      if (this.ws === ws && typeof e.data === 'string') {
+        const data = e.data;
+        this.inOrder(() => this.onFrame(data));
+      }
     };
     ws.onclose = (e) => {
-      if (this.ws === ws) this.onClose(e.code, e.reason);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.connected = false;
+      this.inOrder(() => this.onClose(e.code, e.reason));
     };
     ws.onerror = () => {}; // a close event follows with the code
   }
 
-  private onFrame(data: string): void {
+  /**
+   * Runs the handling of what the socket brings in the order it came. In a plain room at once; in an
+   * encrypted one after what came before it, since opening a message takes a moment (WebCrypto is async).
+   */
+  private inOrder(step: () => void | Promise<void>): void {
+    if (!this.sealer) {
+      void step();
+      return;
+    }
+    this.inbox = this.inbox.then(step).catch((err) => this.print(formatError(err instanceof Error ? err.message : err)));
+  }
+
+  /** An encrypted room: the text of each message (or "[cannot be decrypted]") in place of its envelope. */
+  private async open(event: Record<string, unknown>): Promise<void> {
+    const sealer = this.sealer;
+    if (!sealer) return;
+    const messages = event.type === 'message' ? [event] : event.type === 'history' && Array.isArray(event.messages) ? event.messages : [];
+    await Promise.all(
+      messages.map(async (m: unknown) => {
+        if (isObject(m)) m.content = await sealer.open(m.content);
+      }),
+    );
+  }
+
+  private async onFrame(data: string): Promise<void> {
     let event: unknown;
     try {
       event = JSON.parse(data);
@@ -306,6 +351,7 @@ class Session {
       return;
     }
     if (!isObject(event)) return;
+    if (this.sealer) await this.open(event);
     switch (event.type) {
       case 'history': {
         if (this.everConnected) this.print('* Reconnected.');
@@ -397,8 +443,6 @@ class Session {
   }
 
   private onClose(code: number, reason: string): void {
-    this.ws = null;
-    this.connected = false;
     if (this.quitting) return;
     if (this.ending || code === 4410) {
       if (!this.ending) this.print(GONE);
@@ -479,7 +523,21 @@ class Session {
   }
 
   private send(content: string): void {
-    const frame = JSON.stringify({ type: 'message', content });
+    const sealer = this.sealer;
+    if (!sealer) return this.enqueue(JSON.stringify({ type: 'message', content }));
+    // An encrypted room: the text is checked here (the server sees only its envelope), then sealed; never sent plain.
+    const text = content.trim();
+    const problem = outgoingProblem(text);
+    if (problem) return this.print(formatError(problem));
+    this.sealing = this.sealing
+      .then(async () => this.enqueue(JSON.stringify({ type: 'message', content: await sealer.seal(text) })))
+      .catch((err) =>
+        this.print(formatError(`Not sent: the message could not be encrypted (${err instanceof Error ? err.message : err}).`)),
+      );
+  }
+
+  /** Sends a frame now, or once connected (in the order given). */
+  private enqueue(frame: string): void {
     if (this.connected && this.ws?.readyState === WebSocket.OPEN) {
       this.ws.send(frame);
       return;
@@ -504,6 +562,7 @@ class Session {
   async quit(): Promise<void> {
     if (this.quitting) return;
     this.quitting = true;
+    await this.sealing; // lines typed just before are sealed and queued first
     const deadline = Date.now() + 5000;
     while ((this.outbox.length > 0 || (this.ws?.bufferedAmount ?? 0) > 0) && this.ws && !this.ending && Date.now() < deadline) {
       await Bun.sleep(25);
@@ -550,14 +609,33 @@ async function main(): Promise<void> {
   }
   const opts = parsed.options;
   try {
-    const me = await enter(opts);
-    const claimed = await claimOwnership(opts, me);
+    const sealer = opts.key ? await roomSealer(opts.key) : null;
+    const seen: { e2e?: boolean } = {};
+    const me = await enter(opts, sealer, seen);
     const info = await roomInfo(opts.server, opts.roomId, me.token).catch(() => null);
-    const title = info?.name ? `“${clean(info.name)}”` : 'the room';
+    // Encrypted when the room says so; when it could not be asked, a link with a key is taken at its word.
+    const e2e = info?.e2e ?? seen.e2e ?? sealer !== null;
+    let name = info?.name;
+    if (e2e) {
+      // Checked again now that we are in (a password room shows its name only to members): never plain text here.
+      let problem = sealer ? null : NEEDS_KEY;
+      if (sealer && name !== undefined) {
+        name = (await sealer.tryOpen(name)) ?? undefined;
+        if (name === undefined) problem = WRONG_KEY;
+      }
+      if (problem) {
+        await leave(opts.server, opts.roomId, me.token);
+        throw new CliError(problem);
+      }
+    }
+    const claimed = await claimOwnership(opts, me);
+    const title = name ? `“${clean(name)}”` : 'the room';
     const until = info?.expiresAt ? ` It vanishes at ${when(info.expiresAt)} unless destroyed sooner.` : '';
-    process.stdout.write(`Joined ${title} as ${clean(me.username)}.${until}\n`);
+    const sealed = e2e ? ' (end-to-end encrypted)' : '';
+    process.stdout.write(`Joined ${title}${sealed} as ${clean(me.username)}.${until}\n`);
+    if (!e2e && sealer) process.stdout.write(`${NOT_ENCRYPTED}\n`);
     if (claimed) process.stdout.write("You own this room: /help lists the owner's commands.\n");
-    new Session(opts, me, claimed, { locked: info?.locked, approveJoins: info?.approveJoins }).start();
+    new Session(opts, me, claimed, { locked: info?.locked, approveJoins: info?.approveJoins }, e2e ? sealer : null).start();
   } catch (err) {
     if (err instanceof CliError) {
       process.stderr.write(`${err.message}\n`);
