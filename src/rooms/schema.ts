@@ -122,15 +122,22 @@ function buildCreateRoomSchema(maxExpiry: number, defaultExpiry: number, json: b
       approve_joins: json ? optionalJsonBool : optionalFormBool,
       e2e: json ? optionalJsonBool : optionalFormBool,
     })
-    .superRefine((b, ctx) => {
-      if (typeof b.name !== 'string') return;
-      const sealed = ENVELOPE_SHAPE.test(b.name);
-      if (b.e2e === true && !sealed) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript' });
-      } else if (b.e2e !== true && sealed && b.name.length > LIMITS.roomName) {
-        ctx.addIssue({ code: 'custom', path: ['name'], message: `must be at most ${LIMITS.roomName} characters` });
-      }
-    }, { when: ({ value }) => typeof (value as { name?: unknown } | undefined)?.name === 'string' })
+    .superRefine(
+      (b, ctx) => {
+        if (typeof b.name !== 'string') return;
+        const sealed = ENVELOPE_SHAPE.test(b.name);
+        if (b.e2e === true && !sealed) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['name'],
+            message: 'must be encrypted in the browser: end-to-end encrypted rooms need JavaScript',
+          });
+        } else if (b.e2e !== true && sealed && b.name.length > LIMITS.roomName) {
+          ctx.addIssue({ code: 'custom', path: ['name'], message: `must be at most ${LIMITS.roomName} characters` });
+        }
+      },
+      { when: ({ value }) => typeof (value as { name?: unknown } | undefined)?.name === 'string' },
+    )
     .refine((b) => b.idle_seconds === undefined || b.idle_seconds <= (b.expiry_seconds ?? defaultExpiry), {
       message: 'must not be longer than the room lives (expiry_seconds)',
       path: ['idle_seconds'],
@@ -160,7 +167,8 @@ export type JoinInput = z.infer<typeof JoinSchema>;
  */
 const NameField = z.string({ message: 'is required' }).transform((v, ctx) => {
   if (ENVELOPE_SHAPE.test(v)) {
-    if (v.length > envelopeMaxLength(LIMITS.roomName)) ctx.addIssue({ code: 'custom', message: 'is longer than an encrypted room name can be' });
+    if (v.length > envelopeMaxLength(LIMITS.roomName))
+      ctx.addIssue({ code: 'custom', message: `is longer than an encrypted text of ${LIMITS.roomName} characters can be` });
     return v;
   }
   const plain = RoomName.safeParse(v);

@@ -168,7 +168,8 @@ async function ownerFrame(deps: Deps, roomId: string, by: Actor, f: Exclude<Clie
 }
 
 /** Why a message in an encrypted room was refused, for the page: it was not sealed (or not sealed right). */
-const E2E_WORDS = 'That message was not encrypted with the room key, so it was not sent. Open the full link (ending in #k=…) and try again.';
+const E2E_WORDS =
+  'That message was not encrypted with the room key, so it was not sent. Open the full link (ending in #k=…) and try again.';
 
 /** How often, at most, a socket is told of messages refused because storage is busy. */
 export const BUSY_NOTICE_MS = 5000;
