@@ -64,7 +64,11 @@ export const formatJoinRequest = (username: unknown) => {
   return `* ${name} asks to join — /approve ${name} or /deny ${name}`;
 };
 export const formatRequestClosed = (username: unknown, status: unknown) =>
-  status === 'approved' ? `* ${clean(username)} was let in` : `* ${clean(username)} was turned away`;
+  status === 'approved'
+    ? `* ${clean(username)} was let in`
+    : status === 'withdrawn'
+      ? `* ${clean(username)} stopped waiting to join`
+      : `* ${clean(username)} was turned away`;
 
 export const EXPIRED = 'The room has expired. Everything in it is gone.';
 export const DESTROYED = 'The room was destroyed by its owner. Everything in it is gone.';

@@ -29,12 +29,12 @@ export type OwnerEvent = Base & {
 // Sent only to the owner's sockets.
 /** Someone asks to join (rooms that ask the owner); expires_at: when the request lapses unanswered. */
 export type JoinRequestEvent = Base & { type: 'join_request'; request_id: string; username: string; expires_at: string };
-/** A request was answered (by this or another of the owner's pages): it leaves the list. */
+/** A request was answered (by this or another of the owner's pages), or withdrawn by its asker: it leaves the list. */
 export type JoinRequestClosedEvent = Base & {
   type: 'join_request_closed';
   request_id: string;
   username: string;
-  status: 'approved' | 'denied';
+  status: 'approved' | 'denied' | 'withdrawn';
 };
 
 export type OwnerOnlyEvent = JoinRequestEvent | JoinRequestClosedEvent;

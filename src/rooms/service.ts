@@ -422,8 +422,14 @@ export class RoomService {
    * member present longest, so a room with people in it always has an owner.
    */
   async leave(roomId: string, member: Member): Promise<void> {
-    const wasOwner = (await this.deps.store.identity(roomId, member.tokenHash))?.owner === true;
+    const stored = await this.deps.store.identity(roomId, member.tokenHash);
+    const wasOwner = stored?.owner === true;
     await this.removeMember(roomId, member, 'left');
+    const request = stored?.request;
+    if (request?.status === 'pending') {
+      const closed = { type: 'join_request_closed', request_id: request.id, username: stored!.username, status: 'withdrawn' } as const;
+      await this.publish(roomId, ownerEvent<JoinRequestClosedEvent>(roomId, closed));
+    }
     if (!wasOwner) return;
     const next = (await this.deps.store.seats(roomId, Date.now())).find((s) => s.tokenHash !== member.tokenHash);
     if (!next) {

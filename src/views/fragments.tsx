@@ -335,7 +335,13 @@ export function renderLive(event: RoomEvent, room: { e2e: boolean } = { e2e: fal
           </hx-partial>
           <hx-partial hx-target="#messages" hx-swap="beforeend">
             <Notice
-              text={event.status === 'approved' ? `You let ${event.username} in.` : `You turned ${event.username} away.`}
+              text={
+                event.status === 'approved'
+                  ? `You let ${event.username} in.`
+                  : event.status === 'denied'
+                    ? `You turned ${event.username} away.`
+                    : `${event.username} stopped waiting to join.`
+              }
               timestamp={event.timestamp}
             />
           </hx-partial>

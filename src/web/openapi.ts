@@ -357,9 +357,9 @@ const WsJoinRequestClosedEvent = z
     ...eventBase,
     request_id: z.string(),
     username: z.string(),
-    status: z.enum(['approved', 'denied']),
+    status: z.enum(['approved', 'denied', 'withdrawn']),
   })
-  .meta(d('Only to the owner’s sockets: a request was answered (from any of the owner’s pages or sockets).'));
+  .meta(d('Only to the owner’s sockets: a request was answered (from any of the owner’s pages or sockets), or its asker withdrew it.'));
 
 // Optional accounts (docs/api.md): the handlers' own schemas.
 const Credentials = RegisterSchema;
@@ -576,7 +576,7 @@ function socketUpgrade(kind: 'ws' | 'live'): Json {
         '- `room_locked` / `room_unlocked`; `approval_changed`: `approve_joins`; `room_extended`: `expires_at`',
         '- `owner_changed`: `username`, `member_id`, `previous` (name or null), `reason` (`handed_over`, `owner_left`, or `unowned`: nobody owned the room and this is the first to join since)',
         '- to the owner’s sockets only: `join_request` (`request_id`, `username`, `expires_at`) and `join_request_closed` ' +
-          '(`request_id`, `username`, `status`: `approved` or `denied`)',
+          '(`request_id`, `username`, `status`: `approved`, `denied`, or `withdrawn` by its asker)',
         '- `error`: `code`, `message` for a refused frame; the connection stays open. `storage_busy` and `storage_unavailable` ' +
           '(a message that may not have been sent: storage did not answer in time) are told at once for the first refused message, ' +
           'then at most every 5 s with the count of the rest',

@@ -1033,3 +1033,18 @@ describe('the owner’s pace', () => {
     }
   });
 });
+
+describe('a request withdrawn', () => {
+  test('the asker leaving ends the request: the owner hears join_request_closed (withdrawn) and approving it is refused', async () => {
+    const r = await createRoom(s.origin, { approve_joins: true, owner_name: 'olga' });
+    const asked = await api('POST', `/rooms/${r.room_id}/join`, { body: { username: 'wendy' } });
+    expect(asked.status).toBe(202);
+    const list = await api('GET', `/rooms/${r.room_id}/requests`, { token: r.owner_token });
+    expect(list.body.requests.map((x: { username: string }) => x.username)).toEqual(['wendy']);
+    expect((await api('POST', `/rooms/${r.room_id}/leave`, { token: asked.body.token })).status).toBe(204);
+    expect((await api('GET', `/rooms/${r.room_id}/requests`, { token: r.owner_token })).body.requests).toEqual([]);
+    const approve = await api('POST', `/rooms/${r.room_id}/requests/${asked.body.request_id}/approve`, { token: r.owner_token });
+    expect(approve.status).toBe(404);
+    expect(approve.body.error.code).toBe('request_not_found');
+  });
+});
