@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
+import { withDialects } from '../dialects/openapi.ts';
 import {
   approvalSchema,
   ClientFrame,
@@ -1465,7 +1466,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     if (type && OWNER_FRAMES.has(type)) frame.description = 'The owner only; anyone else gets an `error` event with code `forbidden`.';
   }
 
-  return {
+  return withDialects({
     openapi: '3.1.0',
     info: {
       title: 'mayfly API',
@@ -1610,7 +1611,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         WsJoinRequestClosedEvent: jsonSchema(WsJoinRequestClosedEvent),
       },
     },
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
