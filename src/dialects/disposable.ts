@@ -220,7 +220,7 @@ export function disposableRoutes() {
       if (session.rooms.includes(roomId)) await sessions.save(id, { ...session, rooms: session.rooms.filter((r) => r !== roomId) });
       if (!holder) return refused(c, new RoomError('unauthorized'));
       return c.json({ room_id: roomId, message: 'Left the room.' });
-    }, false),
+    }, true),
   );
 
   app.get(

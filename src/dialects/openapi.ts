@@ -32,11 +32,15 @@ const d = (description: string) => ({ description });
 const IsoTime = z.string().meta({ format: 'date-time' });
 
 const SessionCreated = z.object({
-  session_id: z.string().meta(d('A random UUID: the session’s secret. Send it as `Authorization: Bearer <session_id>` and `?session_id=`.')),
+  session_id: z
+    .string()
+    .meta(d('A random UUID: the session’s secret. Send it as `Authorization: Bearer <session_id>` and `?session_id=`.')),
   username: z.string(),
   expires_at: IsoTime.meta(d('When the session lapses unless used again (`DISPOSABLE_SESSION_SECONDS` after its last use).')),
 });
-const SessionMe = SessionCreated.extend({ joined_rooms: z.array(z.string()).meta(d('Ids of the rooms it joined or made that still exist.')) });
+const SessionMe = SessionCreated.extend({
+  joined_rooms: z.array(z.string()).meta(d('Ids of the rooms it joined or made that still exist.')),
+});
 const RoomCreated = z.object({
   room_id: z.string(),
   expires_at: IsoTime,
@@ -51,7 +55,11 @@ const DisposableRoom = z
     joined: z.boolean().optional().meta(d('The session is a member.')),
   })
   .catchall(z.unknown())
-  .meta(d('mayfly’s room JSON (`Room`) with `exists`, `user_count` and `joined`; `{room_id, exists: false, user_count: 0}` for a room that is gone.'));
+  .meta(
+    d(
+      'mayfly’s room JSON (`Room`) with `exists`, `user_count` and `joined`; `{room_id, exists: false, user_count: 0}` for a room that is gone.',
+    ),
+  );
 const DisposableRooms = z.object({ rooms: z.array(DisposableRoom) });
 const Joined = z.object({ room_id: z.string(), username: z.string(), member_id: z.string(), message: z.string(), ws_url: z.string() });
 const Chat = z
@@ -78,7 +86,10 @@ const Notice = z.object({
 const Typing = z.object({ type: z.literal('typing'), user: z.string() });
 const ClientChat = z.union([z.object({ type: z.literal('chat'), message: z.string() }), z.object({ type: z.literal('typing') })]);
 const Done = z.object({ message: z.string(), room_id: z.string().optional() });
-const LoungeJoined = Joined.omit({ message: true }).extend({ token: z.string().meta(d('A member token of the lounge: mayfly’s /ws and HTTP routes take it.')), url: z.string() });
+const LoungeJoined = Joined.omit({ message: true }).extend({
+  token: z.string().meta(d('A member token of the lounge: mayfly’s /ws and HTTP routes take it.')),
+  url: z.string(),
+});
 
 const DISPOSABLE =
   'DisposableChat dialect (seed 003, docs/compatibility.md): a request whose `Authorization: Bearer` is a DisposableChat ' +
@@ -116,7 +127,11 @@ function paths(): Json {
     summary,
     description: `${DISPOSABLE} The session’s own rooms (joined or made) that still exist.${extra} Without a session bearer: mayfly’s 404.`,
     security: SESSION,
-    responses: { '200': { description: 'The rooms.', content: json('DisposableRooms') }, '401': NO_SESSION, '404': { description: 'No session bearer.' } },
+    responses: {
+      '200': { description: 'The rooms.', content: json('DisposableRooms') },
+      '401': NO_SESSION,
+      '404': { description: 'No session bearer.' },
+    },
   });
   const socket = (dialect: 'disposable' | 'chatterbox'): Json =>
     dialect === 'disposable'
@@ -182,7 +197,13 @@ function paths(): Json {
   const history = Object.entries((schema(HistoryQuery).properties ?? {}) as Json).map(([name, s]) => ({ name, in: 'query', schema: s }));
   return {
     '/sessions': { post: createSession },
-    '/sessions/': { post: { ...createSession, operationId: 'disposableCreateSessionSlash', summary: 'DisposableChat: start a session (same as `POST /sessions`)' } },
+    '/sessions/': {
+      post: {
+        ...createSession,
+        operationId: 'disposableCreateSessionSlash',
+        summary: 'DisposableChat: start a session (same as `POST /sessions`)',
+      },
+    },
     '/sessions/me': {
       get: {
         tags: [TAG],
@@ -302,7 +323,12 @@ export function withDialects<T extends Json>(doc: T): T {
       scheme: 'bearer',
       description: 'DisposableChat dialect: `session_id` from `POST /sessions/` (a UUID).',
     },
-    accountTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'Chatterbox dialect: the `token` of `POST /login` as `?token=`.' },
+    accountTokenQuery: {
+      type: 'apiKey',
+      in: 'query',
+      name: 'token',
+      description: 'Chatterbox dialect: the `token` of `POST /login` as `?token=`.',
+    },
   });
   Object.assign(doc.components.schemas, {
     SessionRequest: schema(UsernameBody),
