@@ -93,6 +93,7 @@ describe('the example client of seed 003', () => {
     const roomId = await dialectRoom(carla.auth);
 
     const published = exampleClient();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the document's source text, matched literally
     expect(published).toContain('let url = `ws://localhost:8000/ws/${roomId}?session_id=${sessionId}`;');
     // Only the values change: the room id, the session id and the host; then one line of the harness sends the
     // document's typing frame once the socket is open (the example itself only chats; the next test watches it).
