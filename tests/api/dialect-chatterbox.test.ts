@@ -32,7 +32,11 @@ async function open(url: string, headers?: Record<string, string>) {
 
 /** What a Chatterbox client does first: register, then log in for a session token. */
 async function signIn(username: string, server: { origin: string } = s): Promise<string> {
-  let res = await fetch(`${server.origin}/register`, { method: 'POST', headers: J, body: JSON.stringify({ username, password: 'password1' }) });
+  let res = await fetch(`${server.origin}/register`, {
+    method: 'POST',
+    headers: J,
+    body: JSON.stringify({ username, password: 'password1' }),
+  });
   expect(res.status).toBe(201);
   res = await fetch(`${server.origin}/login`, { method: 'POST', headers: J, body: JSON.stringify({ username, password: 'password1' }) });
   expect(res.status).toBe(200);
