@@ -219,7 +219,9 @@ describe('POST /lounge: mayfly’s own door into the lounge', () => {
     expect(got.username).toBe('hana');
 
     expect((await fetch(`${s.origin}/lounge`, { method: 'POST', headers: J, body: '{}' })).status).toBe(401);
-    // a browser (session cookie, a form post from the site)
+    // a browser (session cookie, a form post from the site): the account page has the button
+    const me = await fetch(`${s.origin}/me`, { headers: { cookie: `mayfly_session=${token}`, accept: 'text/html' } });
+    expect(await me.text()).toContain('action="/lounge"');
     res = await fetch(`${s.origin}/lounge`, {
       method: 'POST',
       headers: { cookie: `mayfly_session=${token}`, origin: s.origin, 'content-type': 'application/x-www-form-urlencoded' },
