@@ -137,6 +137,49 @@ describe('one room, every way in', () => {
   });
 });
 
+describe('the OpenAPI document', () => {
+  test('documents every dialect route, tagged compatibility; the shared URLs say how DisposableChat’s requests are told apart', async () => {
+    const doc = (await (await fetch(`${s.origin}/openapi.json`)).json()) as any;
+    const own: Array<[string, string]> = [
+      ['/sessions', 'post'],
+      ['/sessions/', 'post'],
+      ['/sessions/me', 'get'],
+      ['/sessions/me', 'delete'],
+      ['/rooms/', 'get'],
+      ['/rooms/all', 'get'],
+      ['/rooms/{id}/leave', 'delete'],
+      ['/ws/{id}', 'get'],
+      ['/ws', 'get'],
+      ['/messages', 'get'],
+      ['/lounge', 'post'],
+    ];
+    for (const [path, method] of own)
+      expect({ path, method, tags: doc.paths[path][method].tags }).toMatchObject({
+        path,
+        method,
+        tags: expect.arrayContaining(['compatibility']),
+      });
+    for (const [path, method] of [
+      ['/rooms', 'post'],
+      ['/rooms/', 'post'],
+      ['/rooms/{id}', 'get'],
+      ['/rooms/{id}/join', 'post'],
+      ['/rooms/{id}/messages', 'get'],
+    ] as const) {
+      const op = doc.paths[path][method];
+      expect(op.tags).toEqual(expect.arrayContaining(['compatibility']));
+      expect(op.description).toContain('UUID');
+      expect(op.security).toContainEqual({ disposableSession: [] });
+    }
+    expect(doc.paths['/rooms/all'].get.description).toContain('unguessable');
+    expect(doc.paths['/ws/{id}'].get.description).toContain('1008');
+    expect(doc.tags.map((t: any) => t.name)).toContain('compatibility');
+    // mayfly's own operations on those URLs are still there
+    expect(doc.paths['/rooms/'].post.operationId).toBe('createRoomSlash');
+    expect(doc.paths['/rooms/{id}/leave'].post.operationId).toBe('leaveRoom');
+  });
+});
+
 const hasRedis = need('redis-server');
 describe.skipIf(!hasRedis)('two instances on one Redis', () => {
   let redis: TestRedis;
