@@ -153,6 +153,8 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
       const { username, token } = admission.account;
       const member = await deps.rooms.joinAccount(await deps.rooms.get(roomId), username, token, ws.data.address);
       ws.data.identity = member.identity;
+      // Joined just now, or by another socket of the account a moment ago: either way this socket holds the seat.
+      await deps.rooms.connected(roomId, memberOf(ws));
     } else {
       await deps.rooms.connected(roomId, memberOf(ws));
     }
