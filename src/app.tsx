@@ -13,6 +13,8 @@ import {
   StorageTimeoutError,
   storageFailureMessage,
 } from './storage/store.ts';
+import { chatterboxRoutes } from './dialects/chatterbox.ts';
+import { disposableRoutes } from './dialects/disposable.ts';
 import { accountRoutes, loadAccount } from './web/accounts.tsx';
 import { assetRoutes } from './web/assets.ts';
 import type { AppEnv } from './web/env.ts';
@@ -94,6 +96,9 @@ export function createApp(deps: Deps) {
     c.header('Cache-Control', 'no-store');
   });
   app.route('/', accountRoutes());
+  // The seed systems' dialects (docs/compatibility.md): before mayfly's room routes, whose URLs some share.
+  app.route('/', disposableRoutes());
+  app.route('/', chatterboxRoutes());
   app.route('/', roomRoutes());
   app.route('/', moderationRoutes());
 

@@ -27,6 +27,15 @@ const ConfigSchema = z
     PRESENCE_GRACE_SECONDS: int(30, 3, 3600),
     /** Seconds a request to join (rooms that ask the owner) waits for an answer before it lapses. */
     JOIN_REQUEST_SECONDS: int(300, 10, 86400),
+    /** Seconds a DisposableChat session (src/dialects) lasts without use; every use renews it. */
+    DISPOSABLE_SESSION_SECONDS: int(3600, 5, 7 * 86400),
+    /** Seconds the Chatterbox lounge lives from its creation or last renewal (renewed while in use); unset: DEFAULT_EXPIRY_SECONDS. */
+    LOUNGE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(5)
+      .max(30 * 86400)
+      .optional(),
     CREATE_RATE_PER_MINUTE: int(30, 1, 1_000_000),
     JOIN_RATE_PER_MINUTE: int(120, 1, 1_000_000),
     /** Wrong room passwords per room and client address, a minute. */
@@ -69,6 +78,10 @@ const ConfigSchema = z
   .refine((c) => c.DEFAULT_EXPIRY_SECONDS <= c.MAX_EXPIRY_SECONDS, {
     message: 'DEFAULT_EXPIRY_SECONDS must not exceed MAX_EXPIRY_SECONDS',
     path: ['DEFAULT_EXPIRY_SECONDS'],
+  })
+  .refine((c) => c.LOUNGE_SECONDS === undefined || c.LOUNGE_SECONDS <= c.MAX_EXPIRY_SECONDS, {
+    message: 'LOUNGE_SECONDS must not exceed MAX_EXPIRY_SECONDS',
+    path: ['LOUNGE_SECONDS'],
   });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,6 +5,9 @@ import { AccountService } from './accounts/service.ts';
 import { AccountStore, localClaim, type ClaimKey } from './storage/account-store.ts';
 import memoryDriver from 'unstorage/drivers/memory';
 import type { Config } from './config.ts';
+import { DisposableSessions } from './dialects/disposable-sessions.ts';
+import { disposableCloseCode, renderDisposable } from './dialects/disposable-wire.ts';
+import { Lounge } from './dialects/lounge.ts';
 import type { Logger } from './log.ts';
 import type { Broker } from './realtime/broker.ts';
 import { eventJson } from './realtime/events.ts';
@@ -30,6 +33,10 @@ export type Deps = {
   metrics: Metrics;
   socketCaps: SocketCaps;
   accounts: AccountService;
+  /** DisposableChat's sessions (src/dialects), in the accounts' storage. */
+  sessions: DisposableSessions;
+  /** Chatterbox's lounge (src/dialects): the one room for signed-in accounts. */
+  lounge: Lounge;
   close(): Promise<void>;
 };
 
@@ -63,7 +70,12 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
       ? backend.store
       : metrics.timeStore(backend.store, backend.store.kind === 'redis' ? ['appendMessage'] : []);
   const limits = new Limits(config, { redis });
-  const hub = new Hub(broker, { live: renderLive, ws: eventJson }, (kind, count) => metrics.delivered(kind, count));
+  const hub = new Hub(
+    broker,
+    { live: renderLive, ws: eventJson, disposable: renderDisposable },
+    (kind, count) => metrics.delivered(kind, count),
+    { disposable: disposableCloseCode },
+  );
   const rooms: RoomService = new RoomService({
     store,
     broker,
@@ -84,8 +96,18 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     limits,
     (address, work) => rooms.passwordWork(address, work),
   );
+  const lounge = new Lounge({
+    storage: withStorageErrors(storage),
+    claimKey: withStorageErrors(claimKey),
+    rooms,
+    config,
+    log,
+    connectedTokens: () => hub.connectedTokens(),
+  });
   return {
     accounts,
+    sessions: new DisposableSessions(withStorageErrors(storage), config.DISPOSABLE_SESSION_SECONDS),
+    lounge,
     limits,
     metrics,
     socketCaps: new SocketCaps({
@@ -101,6 +123,7 @@ export async function createDeps(config: Config, log: Logger): Promise<Deps> {
     rooms,
     async close() {
       rooms.stop();
+      lounge.stop();
       await broker.close();
       await store.close();
     },

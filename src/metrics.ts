@@ -1,12 +1,13 @@
 // Prometheus metrics (prom-client), one registry per server. Labels are fixed words only: never a
 // room id, a name, a username or any content.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { SOCKET_KINDS as KINDS, type SocketKind } from './realtime/hub.ts';
 import type { RoomStore } from './storage/store.ts';
 
 /** What the gauges read when scraped. */
 export type MetricSources = {
   roomsOpen: () => number;
-  sockets: () => { live: number; ws: number };
+  sockets: () => Record<SocketKind, number>;
   membersConnected: () => number;
 };
 
@@ -38,8 +39,7 @@ export class Metrics {
   readonly redisBatchSize: Histogram;
   private sources: MetricSources | null = null;
   private appendBatchSeconds;
-  private deliveredLive;
-  private deliveredWs;
+  private deliveredBy: Record<SocketKind, Counter.Internal>;
 
   constructor() {
     const registers = [this.registry];
@@ -51,8 +51,7 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
-    this.deliveredLive = this.deliveries.labels('live');
-    this.deliveredWs = this.deliveries.labels('ws');
+    this.deliveredBy = Object.fromEntries(KINDS.map((k) => [k, this.deliveries.labels(k)])) as Record<SocketKind, Counter.Internal>;
     this.refusals = new Counter({
       name: 'mayfly_refusals_total',
       help: 'Requests and socket frames refused, by error code (rate limits, validation, storage, …).',
@@ -88,11 +87,10 @@ export class Metrics {
     );
     gauge(
       'mayfly_sockets',
-      'Open room sockets on this instance, by kind (live: the browser page; ws: the JSON API).',
+      'Open room sockets on this instance, by kind (live: the browser page; ws: the JSON API; disposable: the DisposableChat dialect).',
       (g) => {
-        const s = this.sources?.sockets() ?? { live: 0, ws: 0 };
-        g.set({ kind: 'live' }, s.live);
-        g.set({ kind: 'ws' }, s.ws);
+        const s = this.sources?.sockets();
+        for (const kind of KINDS) g.set({ kind }, s?.[kind] ?? 0);
       },
       ['kind'],
     );
@@ -107,8 +105,8 @@ export class Metrics {
   }
 
   /** One event went to `count` sockets of a kind. */
-  delivered(kind: 'live' | 'ws', count: number): void {
-    (kind === 'live' ? this.deliveredLive : this.deliveredWs).inc(count);
+  delivered(kind: SocketKind, count: number): void {
+    this.deliveredBy[kind].inc(count);
   }
 
   refused(code: string): void {

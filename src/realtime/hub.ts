@@ -5,7 +5,8 @@ import type { Identity } from '../rooms/types.ts';
 import type { Broker } from './broker.ts';
 import { type BrokerEvent, isOwnerOnly, type MemberRemovedEvent, type OwnerEvent, type OwnerOnlyEvent, type RoomEvent } from './events.ts';
 
-export type SocketKind = 'live' | 'ws';
+/** live: the browser page (HTML); ws: the JSON protocol; disposable: DisposableChat's JSON (src/dialects). */
+export type SocketKind = 'live' | 'ws' | 'disposable';
 
 export type SocketData = {
   kind: SocketKind;
@@ -30,8 +31,13 @@ export type SocketData = {
   capped?: boolean;
   /** A refusal decided before the upgrade, sent as a close code once open. */
   reject?: { code: number; reason: string };
-  /** Who the socket admits once open: a member by token hash, or a guest (a seat taken only then). */
-  admission?: { guest: false } | { guest: true; username?: string };
+  /**
+   * Who the socket admits once open: a member by token hash, a guest, or a signed-in account under the
+   * token derived for it (the Chatterbox lounge); the last two take their seat only then.
+   */
+  admission?: { guest: false; account?: { username: string; token: string } } | { guest: true; username?: string };
+  /** Called once the socket closed (a dialect's own bookkeeping: DisposableChat renews its session). */
+  onClose?: () => void;
   /** The socket holds its seat (taken when it opened): its frames are taken from then on. */
   seated?: boolean;
   /** Settles once the seat is taken (true) or refused (false). */
@@ -72,14 +78,14 @@ export const CLOSE = {
 } as const;
 
 const topic = (roomId: string, kind: SocketKind) => `${kind}:${roomId}`;
-const KINDS: readonly SocketKind[] = ['live', 'ws'];
+export const SOCKET_KINDS: readonly SocketKind[] = ['live', 'ws', 'disposable'];
+const noSockets = (): Record<SocketKind, number> => ({ live: 0, ws: 0, disposable: 0 });
 
 /** A room's sockets here; those still catching up; how many of each kind (only those get rendered). */
 type RoomSockets = {
   all: Set<Socket>;
   catchingUp: Set<Socket>;
-  live: number;
-  ws: number;
+  count: Record<SocketKind, number>;
   topics: Record<SocketKind, string>;
   traits: RoomTraits;
 };
@@ -93,6 +99,8 @@ export class Hub {
     private render: Renderers,
     /** Told how many sockets of a kind each event went to (metrics). */
     private delivered: (kind: SocketKind, count: number) => void = () => {},
+    /** A kind's own close codes for mayfly's (DisposableChat closes every refusal with 1008). */
+    private closeCodes: Partial<Record<SocketKind, (code: number) => number>> = {},
   ) {
     broker.onEvent((roomId, event) => this.deliver(roomId, event));
   }
@@ -110,9 +118,8 @@ export class Hub {
       room = {
         all: new Set(),
         catchingUp: new Set(),
-        live: 0,
-        ws: 0,
-        topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws') },
+        count: noSockets(),
+        topics: { live: topic(roomId, 'live'), ws: topic(roomId, 'ws'), disposable: topic(roomId, 'disposable') },
         traits: { e2e: !!ws.data.e2e },
       };
       this.rooms.set(roomId, room);
@@ -120,7 +127,7 @@ export class Hub {
     }
     room.all.add(ws);
     room.catchingUp.add(ws);
-    room[ws.data.kind]++;
+    room.count[ws.data.kind]++;
   }
 
   /** Ends catch-up: sends what arrived meanwhile (minus what history covered) and goes live. */
@@ -143,7 +150,7 @@ export class Hub {
     if (!room) return { lastForToken: true };
     if (room.all.delete(ws)) {
       room.catchingUp.delete(ws);
-      room[ws.data.kind]--;
+      room.count[ws.data.kind]--;
       if (room.all.size === 0) {
         this.rooms.delete(roomId);
         void this.broker.unsubscribe(roomId).catch(() => {});
@@ -166,11 +173,8 @@ export class Hub {
 
   /** Open sockets here, by kind. */
   socketCounts(): Record<SocketKind, number> {
-    const counts = { live: 0, ws: 0 };
-    for (const r of this.rooms.values()) {
-      counts.live += r.live;
-      counts.ws += r.ws;
-    }
+    const counts = noSockets();
+    for (const r of this.rooms.values()) for (const kind of SOCKET_KINDS) counts[kind] += r.count[kind];
     return counts;
   }
 
@@ -182,8 +186,13 @@ export class Hub {
   }
 
   socketCount(): number {
-    const { live, ws } = this.socketCounts();
-    return live + ws;
+    const counts = this.socketCounts();
+    return SOCKET_KINDS.reduce((n, kind) => n + counts[kind], 0);
+  }
+
+  /** Closes a socket with mayfly's code, or the one its kind speaks instead. */
+  close(ws: Socket, code: number, reason: string): void {
+    ws.close(this.closeCodes[ws.data.kind]?.(code) ?? code, reason);
   }
 
   /**
@@ -197,16 +206,16 @@ export class Hub {
     if (event.type === 'owner_changed') this.ownerChanged(room, event);
     if (isOwnerOnly(event)) return this.toOwner(room, event);
     const seq = event.type === 'message' ? event.seq : null;
-    for (const kind of KINDS) {
-      if (room[kind] === 0) continue;
+    for (const kind of SOCKET_KINDS) {
+      if (room.count[kind] === 0) continue;
       const frame = this.render[kind](event, room.traits);
       if (frame === null) continue;
       for (const ws of room.catchingUp) if (ws.data.kind === kind) ws.data.pending?.push({ seq, frame });
       this.server?.publish(room.topics[kind], frame);
-      this.delivered(kind, room[kind]);
+      this.delivered(kind, room.count[kind]);
     }
     if (event.type === 'room_expired' || event.type === 'room_destroyed') {
-      for (const ws of [...room.all]) ws.close(CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
+      for (const ws of [...room.all]) this.close(ws, CLOSE.gone, event.type === 'room_expired' ? 'room expired' : 'room destroyed');
     }
   }
 
@@ -216,7 +225,7 @@ export class Hub {
     for (const ws of [...room.all]) {
       if (ws.data.identity?.memberId !== event.member_id) continue;
       ws.data.removed = true;
-      ws.close(kicked ? CLOSE.forbidden : CLOSE.removed, kicked ? 'removed by the owner' : 'left the room');
+      this.close(ws, kicked ? CLOSE.forbidden : CLOSE.removed, kicked ? 'removed by the owner' : 'left the room');
     }
   }
 
@@ -248,6 +257,6 @@ export class Hub {
 
   /** Closes every socket (shutdown): 1012 tells clients to reconnect, possibly elsewhere. */
   closeAll(code: number = CLOSE.restarting, reason = 'server restarting'): void {
-    for (const room of this.rooms.values()) for (const ws of [...room.all]) ws.close(code, reason);
+    for (const room of this.rooms.values()) for (const ws of [...room.all]) this.close(ws, code, reason);
   }
 }

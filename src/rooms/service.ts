@@ -127,6 +127,8 @@ export class RoomService {
   /** Bounds password hashes and checks running at once (accounts use it through passwordWork). */
   private passwordGate: PasswordGate;
   private sweeper: ReturnType<typeof setInterval> | null = null;
+  /** Accounts joining a room here now (joinAccount), by room and token. */
+  private accountJoins = new Map<string, Promise<Member>>();
 
   constructor(private deps: ServiceDeps) {
     const { config } = deps;
@@ -167,9 +169,13 @@ export class RoomService {
     return Date.now() + (presence === 'api' ? grace * 4 : grace);
   }
 
+  /**
+   * memberToken: the owner's member token when the owner joins, from the new room's id (a dialect derives it);
+   * a new random one otherwise. locked: nobody gets in but those let in past the lock (the lounge).
+   */
   async create(
     input: CreateRoomInput,
-    opts: { ownerJoins: boolean; verifiedAs?: string; address: string },
+    opts: { ownerJoins: boolean; verifiedAs?: string; address: string; memberToken?: (roomId: string) => string; locked?: boolean },
   ): Promise<{ room: Room; ownerToken: string; owner: Member | null }> {
     const { config } = this.deps;
     await this.limit('create', opts.address, opts.address, 'rate_limited', 'You are creating rooms too fast; wait a minute.');
@@ -187,7 +193,7 @@ export class RoomService {
       idleSeconds: input.idle_seconds ?? null,
       passwordHash: password ? await this.passwordWork(opts.address, () => Bun.password.hash(password, { algorithm: 'argon2id' })) : null,
       ownerTokenHash: hashToken(ownerToken),
-      locked: false,
+      locked: opts.locked ?? false,
       approveJoins: input.approve_joins ?? false,
       e2e: input.e2e ?? false,
     };
@@ -195,7 +201,9 @@ export class RoomService {
     await this.deps.store.createRoom(room);
     this.timers.schedule(room);
     let owner: Member | null = null;
-    if (opts.ownerJoins) owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page');
+    if (opts.ownerJoins) {
+      owner = await this.admit(room, input.owner_name, { owner: true, verified, guest: false }, 'page', true, opts.memberToken?.(room.id));
+    }
     this.deps.log.info('room created', {
       room_id: room.id,
       expiry_seconds: expiry,
@@ -273,7 +281,7 @@ export class RoomService {
   async join(
     roomId: string,
     input: JoinInput,
-    opts: { verifiedAs?: string; address: string },
+    opts: { verifiedAs?: string; address: string; token?: string },
     presence: Presence = 'api',
   ): Promise<Member> {
     await this.limit('join', opts.address, opts.address, 'rate_limited', TOO_MANY_JOINS);
@@ -282,20 +290,19 @@ export class RoomService {
     if (room.locked) throw new RoomError('room_locked');
     const verified = await this.checkName(input.username, opts.verifiedAs);
     const flags = { owner: false, verified, guest: false };
-    if (room.approveJoins) return this.ask(room, input.username, flags);
+    if (room.approveJoins) return this.ask(room, input.username, flags, opts.token);
     try {
-      return await this.admit(room, input.username, flags, presence);
+      return await this.admit(room, input.username, flags, presence, flags.owner, opts.token);
     } catch (err) {
       // The owner turned approval on meanwhile: ask, then.
-      if (err instanceof RoomError && err.code === 'unauthorized') return this.ask(room, input.username, flags);
+      if (err instanceof RoomError && err.code === 'unauthorized') return this.ask(room, input.username, flags, opts.token);
       throw err;
     }
   }
 
   /** A request to join: stored (no seat) and shown to the owner, who approves or denies it. */
-  private async ask(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>): Promise<Member> {
+  private async ask(room: Room, username: string, flags: Omit<Identity, 'memberId' | 'username'>, token = nanoid(32)): Promise<Member> {
     const now = Date.now();
-    const token = nanoid(32);
     const tokenHash = hashToken(token);
     // The request's id is the member id the asker gets once approved (so their token can still ask about it).
     const memberId = nanoid(12);
@@ -327,15 +334,38 @@ export class RoomService {
     return this.admit(room, name, { owner: false, verified: false, guest: true }, 'socket');
   }
 
-  /** A new member with a seat; `admitted`: let in by the owner (creating the room, or approving), past a lock or approval. */
+  /**
+   * A signed-in account joins a room that admits accounts themselves (the Chatterbox lounge): past its lock,
+   * its name verified, under the token the caller derived for that account (so it is the same member on
+   * every connection). One join at a time per token here: a second socket opening at once finds the first's.
+   */
+  async joinAccount(room: Room, username: string, token: string, address: string, presence: Presence = 'socket'): Promise<Member> {
+    const key = `${room.id}|${token}`;
+    let pending = this.accountJoins.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const held = await this.authenticate(room.id, token);
+        if (held) return held;
+        await this.limit('join', address, address, 'rate_limited', TOO_MANY_JOINS);
+        return this.admit(room, username, { owner: false, verified: true, guest: false }, presence, true, token);
+      })().finally(() => this.accountJoins.delete(key));
+      this.accountJoins.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * A new member with a seat; `admitted`: let in by the owner (creating the room, or approving), past a lock or approval.
+   * token: the member's token when a dialect derives it; a new random one otherwise.
+   */
   private async admit(
     room: Room,
     username: string,
     flags: Omit<Identity, 'memberId' | 'username'>,
     presence: Presence,
     admitted = flags.owner,
+    token = nanoid(32),
   ): Promise<Member> {
-    const token = nanoid(32);
     const tokenHash = hashToken(token);
     const identity: Identity = { memberId: nanoid(12), username, ...flags };
     const claim = await this.deps.store.join(room.id, tokenHash, identity, this.leaseUntil(presence), admitted);
@@ -617,6 +647,24 @@ export class RoomService {
     await this.publish(roomId, ownerEvent<ExtendEvent>(roomId, { type: 'room_extended', expires_at: new Date(expiresAt).toISOString() }));
     this.deps.log.info('room extended', { room_id: roomId, expires_in_seconds: Math.round((expiresAt - Date.now()) / 1000) });
     return extended;
+  }
+
+  /**
+   * A room kept alive by the system while in use (the Chatterbox lounge): its end moves to `seconds` from now,
+   * never past MAX_EXPIRY_SECONDS from its creation, nor earlier. Everyone (every instance's timer, every
+   * countdown) hears of it as `room_extended`. Null when the room is gone.
+   */
+  async renew(roomId: string, seconds: number): Promise<Room | null> {
+    const room = await this.find(roomId);
+    if (!room) return null;
+    const until = Math.min(Date.now() + seconds * 1000, this.latestExpiry(room));
+    if (until <= room.expiresAt) return room;
+    const expiresAt = await this.deps.store.extendRoom(roomId, until - room.expiresAt, until);
+    if (expiresAt === null) return null;
+    const renewed = { ...room, expiresAt };
+    this.timers.schedule(renewed);
+    await this.publish(roomId, ownerEvent<ExtendEvent>(roomId, { type: 'room_extended', expires_at: new Date(expiresAt).toISOString() }));
+    return renewed;
   }
 
   /** Makes another member the owner; the one who handed it over (and the API owner token) no longer is. */

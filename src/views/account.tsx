@@ -76,6 +76,12 @@ export function MePage({ username }: { username: string }) {
       <section class="card stack">
         <h1>{username}</h1>
         <p class="muted">Your name is reserved in every room, and your messages carry a ✓.</p>
+        <form method="post" action="/lounge">
+          <button type="submit" class="primary">
+            Enter the lounge
+          </button>
+        </form>
+        <p class="muted">The lounge is one room for everyone with an account (Chatterbox's clients meet there too).</p>
         <form method="post" action="/logout">
           <button type="submit">Log out</button>
         </form>

@@ -7,6 +7,7 @@ import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
 import { LoginSchema, RegisterSchema } from '../accounts/service.ts';
 import { ENVELOPE_PREFIX, ENVELOPE_SHAPE, envelopeMaxLength } from '../e2e/envelope.ts';
+import { withDialects } from '../dialects/openapi.ts';
 import {
   approvalSchema,
   ClientFrame,
@@ -1641,7 +1642,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
     if (type && OWNER_FRAMES.has(type)) frame.description = 'The owner only; anyone else gets an `error` event with code `forbidden`.';
   }
 
-  return {
+  return withDialects({
     openapi: '3.1.0',
     info: {
       title: 'mayfly API',
@@ -1813,7 +1814,7 @@ export function openapiDocument(origin?: string, opts: OpenApiOptions = {}): Jso
         WsJoinRequestClosedEvent: jsonSchema(WsJoinRequestClosedEvent),
       },
     },
-  };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // The room sockets: /live streams HTML fragments to htmx, /ws speaks the JSON protocol (docs/websocket.md).
 import type { WebSocketHandler } from 'bun';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { disposableCatchUp, readDisposableFrame } from '../dialects/disposable-wire.ts';
 import type { Deps } from '../deps.ts';
 import { errorEvent, historyEvent } from '../realtime/events.ts';
 import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtime/hub.ts';
 import { RoomError } from '../rooms/errors.ts';
 import { type ClientFrame, LIMITS, parseClientFrame, Username } from '../rooms/schema.ts';
-import type { Actor, Member } from '../rooms/service.ts';
+import { type Actor, hashToken, type Member } from '../rooms/service.ts';
 import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
 import { renderCatchUp, renderError } from '../views/fragments.tsx';
@@ -34,53 +35,88 @@ const CLOSE_FOR: Partial<Record<RoomError['code'], number>> = {
 export function socketRoutes() {
   const app = new Hono<AppEnv>();
   for (const kind of ['live', 'ws'] as const) {
-    app.get(`/rooms/:id/${kind}`, async (c) => {
-      const server = c.env;
-      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-        return c.json({ error: { code: 'upgrade_required', message: 'This URL is a WebSocket.' } }, 426);
-      }
-      const origin = c.req.header('origin');
-      if (origin && origin !== siteOrigin(c)) {
-        return c.json({ error: { code: 'forbidden_origin', message: 'WebSocket connections from other sites are refused.' } }, 403);
-      }
-      const data = await admit(c.var.deps, kind, c.req.param('id'), {
+    app.get(`/rooms/:id/${kind}`, (c) =>
+      upgradeSocket(c, kind, c.req.param('id'), {
         token: memberToken(c, { query: kind === 'ws' }),
         username: c.req.query('username') ?? c.req.query('display_name'),
-        since: c.req.query('since'),
-        address: clientAddress(c),
-      });
-      const { socketCaps } = c.var.deps;
-      if (!data.reject) {
-        if (!socketCaps.take(data.address, data.tokenHash || null)) {
-          data.reject = { code: CLOSE.tooMany, reason: 'too many sockets' };
-        } else {
-          data.capped = true;
-        }
-      }
-      if (server.upgrade(c.req.raw, { data })) return new Response(null);
-      if (data.capped) socketCaps.give(data.address, data.tokenHash || null);
-      return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
-    });
+      }),
+    );
   }
   return app;
 }
+
+/**
+ * Who a socket is, as its route found out: a member's token; for /ws a guest's name; a signed-in account
+ * (the Chatterbox lounge) with the token derived for it; or a refusal already decided (sent as a close
+ * code once open). onClose: the dialect's bookkeeping when the socket closes.
+ */
+export type SocketAdmission = {
+  token: string | null;
+  username?: string;
+  account?: { username: string; token: string };
+  reject?: { code: number; reason: string };
+  onClose?: () => void;
+};
+
+/**
+ * Upgrades a request to a room socket of `kind`: every socket route (mayfly's and the dialects') comes
+ * through here, so the origin check, admission, socket caps and close codes are the same for all.
+ */
+export async function upgradeSocket(c: Context<AppEnv>, kind: SocketKind, roomId: string, who: SocketAdmission): Promise<Response> {
+  const server = c.env;
+  const refused = notAnUpgrade(c);
+  if (refused) return refused;
+  const data = await admit(c.var.deps, kind, roomId, { ...who, since: c.req.query('since'), address: clientAddress(c) });
+  if (who.onClose) data.onClose = who.onClose;
+  const { socketCaps } = c.var.deps;
+  if (!data.reject) {
+    if (!socketCaps.take(data.address, data.tokenHash || null)) {
+      data.reject = { code: CLOSE.tooMany, reason: 'too many sockets' };
+    } else {
+      data.capped = true;
+    }
+  }
+  if (server.upgrade(c.req.raw, { data })) return new Response(null);
+  if (data.capped) socketCaps.give(data.address, data.tokenHash || null);
+  return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
+}
+
+/** The answer to a request a socket route refuses before any upgrade: not a WebSocket (426), or from another site (403). */
+export function notAnUpgrade(c: Context<AppEnv>): Response | null {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    return c.json({ error: { code: 'upgrade_required', message: 'This URL is a WebSocket.' } }, 426);
+  }
+  const origin = c.req.header('origin');
+  if (origin && origin !== siteOrigin(c)) {
+    return c.json({ error: { code: 'forbidden_origin', message: 'WebSocket connections from other sites are refused.' } }, 403);
+  }
+  return null;
+}
+
+/** The close code a socket gets for a refusal of the room service's. */
+export const closeCodeFor = (err: RoomError): number => CLOSE_FOR[err.code] ?? CLOSE.forbidden;
 
 /** Decides who may connect, claiming nothing: the seat is taken in `open`. */
 async function admit(
   deps: Deps,
   kind: SocketKind,
   roomId: string,
-  q: { token: string | null; username?: string; since?: string; address: string },
+  q: SocketAdmission & { since?: string; address: string },
 ): Promise<SocketData> {
   const since = q.since !== undefined && /^\d+$/.test(q.since) ? Number(q.since) : null;
   const data: SocketData = { kind, roomId, address: q.address, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
+  if (q.reject) return reject(q.reject.code, q.reject.reason);
   try {
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
-    const holder: Member | null = await deps.rooms.holder(roomId, q.token);
+    const holder: Member | null = await deps.rooms.holder(roomId, q.account?.token ?? q.token);
     data.e2e = !!room.e2e;
     if (holder && !holder.identity.request) {
       return { ...data, tokenHash: holder.tokenHash, identity: holder.identity, admission: { guest: false } };
+    }
+    // A signed-in account not yet in the room it is let into (the lounge): it joins once the socket is open.
+    if (q.account && !holder) {
+      return { ...data, tokenHash: hashToken(q.account.token), admission: { guest: false, account: q.account } };
     }
     // Someone who asked to join: not in until the owner approves.
     if (holder) {
@@ -113,6 +149,12 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
       ws.data.tokenHash = member.tokenHash;
       if (ws.data.capped) deps.socketCaps.addMember(member.tokenHash);
       ws.data.identity = member.identity;
+    } else if (admission?.account) {
+      const { username, token } = admission.account;
+      const member = await deps.rooms.joinAccount(await deps.rooms.get(roomId), username, token, ws.data.address);
+      ws.data.identity = member.identity;
+      // Joined just now, or by another socket of the account a moment ago: either way this socket holds the seat.
+      await deps.rooms.connected(roomId, memberOf(ws));
     } else {
       await deps.rooms.connected(roomId, memberOf(ws));
     }
@@ -183,7 +225,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   /** `live`: the words a person reads on the page (/live), where /ws keeps `message`; `refused`: a message was not taken. */
   const sendError = (ws: Socket, code: string, message: string, live?: string, refused = false) => {
     deps.metrics.refused(code);
-    if (ws.data.kind === 'ws') ws.send(JSON.stringify(errorEvent(ws.data.roomId, code, message)));
+    if (ws.data.kind !== 'live') ws.send(JSON.stringify(errorEvent(ws.data.roomId, code, message)));
     else ws.send(renderError(live ?? LIVE_WORDS[code] ?? message, refused));
   };
 
@@ -232,7 +274,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     async open(ws) {
       if (ws.data.reject) {
         deps.metrics.refused(`close_${ws.data.reject.code}`);
-        ws.close(ws.data.reject.code, ws.data.reject.reason);
+        hub.close(ws, ws.data.reject.code, ws.data.reject.reason);
         return;
       }
       const { roomId, kind, since } = ws.data;
@@ -242,7 +284,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       const refused = await seating;
       if (refused) {
         ws.data.reject = refused; // nothing to clean up on close
-        if (!ws.data.closed) ws.close(refused.code, refused.reason);
+        if (!ws.data.closed) hub.close(ws, refused.code, refused.reason);
         return;
       }
       ws.data.seated = true;
@@ -265,11 +307,12 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         ]);
         if (!member) {
           ws.data.removed = true;
-          ws.close(CLOSE.removed, 'left the room');
+          hub.close(ws, CLOSE.removed, 'left the room');
           return;
         }
         const lastSeq = history.length ? history[history.length - 1]!.seq : (since ?? 0);
         if (kind === 'ws') ws.send(JSON.stringify(historyEvent(roomId, history, users)));
+        else if (kind === 'disposable') for (const frame of disposableCatchUp(roomId, history)) ws.send(frame);
         else {
           const frame = renderCatchUp(
             history.map((m) => messageJson(roomId, m)),
@@ -280,7 +323,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         hub.ready(ws, lastSeq);
       } catch (err) {
         log.warn('socket open failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        ws.close(1011, 'storage unavailable');
+        hub.close(ws, 1011, 'storage unavailable');
       }
     },
 
@@ -297,6 +340,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       } catch {
         return sendError(ws, 'invalid_json', 'That frame is not valid JSON.');
       }
+      if (ws.data.kind === 'disposable') json = readDisposableFrame(json);
       const frame = parseClientFrame(json, ws.data.e2e);
       if (!frame.success) {
         const issue = frame.error.issues[0];
@@ -325,8 +369,9 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       } catch (err) {
         if (err instanceof RoomError) {
           sendError(ws, err.code, err.message, undefined, isMessage);
-          if (err.code === 'too_many_messages' && ++ws.data.strikes > config.MESSAGE_BURST) ws.close(CLOSE.tooMany, 'too many messages');
-          if (err.code === 'not_found') ws.close(CLOSE.gone, 'room gone');
+          if (err.code === 'too_many_messages' && ++ws.data.strikes > config.MESSAGE_BURST)
+            hub.close(ws, CLOSE.tooMany, 'too many messages');
+          if (err.code === 'not_found') hub.close(ws, CLOSE.gone, 'room gone');
           return;
         }
         if (err instanceof StorageBusyError) return refuseLater(ws, 'storage_busy');
@@ -338,6 +383,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
 
     async close(ws) {
       ws.data.closed = true;
+      ws.data.onClose?.();
       if (ws.data.capped) deps.socketCaps.give(ws.data.address, ws.data.tokenHash || null);
       // Refused, or still taking its seat (then `open` gives it up once taken).
       if (ws.data.reject || !ws.data.seated) return;
