@@ -64,10 +64,13 @@ export async function openRedis(
   let options: Parameters<typeof redisDriver>[0];
   if (isClusterUrl(url)) {
     const { nodes, tls, username, password } = parseClusterUrl(url);
-    const { enableOfflineQueue, enableAutoPipelining, retryStrategy, ...perNode } = connection;
+    const { enableOfflineQueue, enableAutoPipelining: _pipelining, retryStrategy, ...perNode } = connection;
     const clusterOptions: ClusterOptions = {
       enableOfflineQueue,
-      enableAutoPipelining,
+      // Not on a Cluster: ioredis 5.11's auto-pipelining mixes script calls of different slots into
+      // one pipeline and fails them ("All keys in the pipeline should belong to the same slots
+      // allocation group"). Appends are batched per slot by the store itself.
+      enableAutoPipelining: false,
       clusterRetryStrategy: retryStrategy,
       scaleReads: 'master',
       // After a failover: how soon a command that met a failed master tries again (the new master
