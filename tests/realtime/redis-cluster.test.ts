@@ -139,7 +139,6 @@ describe.skipIf(!need('redis-server'))('mayfly on a Redis Cluster', () => {
       user_count: number;
     };
     expect(info.user_count).toBeLessThanOrEqual(5);
-    expect(joined).toBe(info.user_count - (info.user_count - joined)); // every 200 holds a seat
     expect(joined).toBeLessThanOrEqual(5);
     expect(joined).toBeGreaterThanOrEqual(4);
     await destroy(a.origin, room.room_id, room.owner_token);
