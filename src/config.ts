@@ -10,8 +10,8 @@ const ConfigSchema = z
     STORAGE_URL: z
       .string()
       .default('memory:')
-      .refine((v) => /^(memory:|redis:\/\/|rediss:\/\/|sqlite:)/.test(v), {
-        message: 'must start with memory:, redis://, rediss:// or sqlite:',
+      .refine((v) => /^(memory:|redis:\/\/|rediss:\/\/|redis-cluster:\/\/|rediss-cluster:\/\/|sqlite:)/.test(v), {
+        message: 'must start with memory:, redis://, rediss://, redis-cluster://, rediss-cluster:// or sqlite:',
       }),
     PUBLIC_URL: z
       .url({ message: 'must be an absolute http(s) URL such as https://chat.example.com' })

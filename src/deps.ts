@@ -1,5 +1,4 @@
 // The one place that picks implementations: storage and broker by STORAGE_URL, wired into hub and service.
-import type Redis from 'ioredis';
 import { createStorage, type Storage } from 'unstorage';
 import { AccountService } from './accounts/service.ts';
 import { AccountStore, localClaim, type ClaimKey } from './storage/account-store.ts';
@@ -19,6 +18,7 @@ import { Limits } from './rooms/limits.ts';
 import { RoomService } from './rooms/service.ts';
 import { KvRoomStore } from './storage/kv-store.ts';
 import { MemoryRoomStore } from './storage/memory-store.ts';
+import type { RedisClient } from './storage/redis-store.ts';
 import { type RoomStore, withStorageErrors } from './storage/store.ts';
 import { renderLive } from './views/fragments.tsx';
 
@@ -41,11 +41,12 @@ export type Deps = {
 };
 
 /** redis: the client, when limits are kept in Redis (shared by every instance). */
-type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey; redis?: Redis };
+type Backend = { store: RoomStore; broker: Broker; storage: Storage; claimKey: ClaimKey; redis?: RedisClient };
 
 async function openStorage(config: Config, log: Logger, metrics: Metrics): Promise<Backend> {
   const url = config.STORAGE_URL;
-  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+  // redis:// and rediss://: one Redis; redis-cluster:// and rediss-cluster://: a Redis Cluster.
+  if (/^rediss?(-cluster)?:\/\//.test(url)) {
     const { openRedis } = await import('./storage/redis.ts');
     return openRedis(url, log, config.STORAGE_TIMEOUT_MS, { batched: (size, seconds) => metrics.appendBatch(size, seconds) });
   }

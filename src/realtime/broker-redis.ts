@@ -1,14 +1,19 @@
 // Redis pub/sub Broker: one channel per room; an instance subscribes to the rooms it has sockets in.
-import type Redis from 'ioredis';
+// On a Redis Cluster: sharded pub/sub (SSUBSCRIBE/SPUBLISH), the channel on the room's own slot, so a
+// room's events travel only within its shard, to the instances subscribed to it.
+import type { Cluster, Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import type { Logger } from '../log.ts';
-import { roomKeys } from '../storage/redis-store.ts';
+import { type RedisClient, roomKeys } from '../storage/redis-store.ts';
 import { storageError } from '../storage/store.ts';
 import type { Broker, EventHandler } from './broker.ts';
 import { withWireJson, type BrokerEvent } from './events.ts';
 
-/** The pub/sub channel of a room (the Redis store publishes messages on it too). */
-export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:${roomId}`;
+/**
+ * The pub/sub channel of a room (the Redis store publishes messages on it too). It carries the room's
+ * hash tag, so on a Redis Cluster it is a shard channel of the slot that holds the room's keys.
+ */
+export const roomChannel = (roomId: string, prefix = 'mayfly') => `${prefix}:room:{${roomId}}`;
 
 /** How long a message waits for an earlier one still on its way before it goes out anyway. */
 const HOLD_MS = 100;
@@ -48,20 +53,31 @@ export class RedisBroker implements Broker {
   /** This instance, among the listeners of the rooms it serves. */
   readonly instanceId = nanoid(12);
   private handlers: EventHandler[] = [];
-  private sub: Redis;
+  private sub: RedisClient;
+  /** On a Redis Cluster: sharded pub/sub, and no `listeners` shortcut (every message is published). */
+  private readonly cluster: boolean;
   private rooms = new Set<string>();
   /** Rooms whose subscription Redis has confirmed and whose `listeners` field names this instance. */
   private confirmed = new Set<string>();
   private orders = new Map<string, Order>();
 
   constructor(
-    private pub: Redis,
+    private pub: RedisClient,
     private log: Logger,
     private prefix = 'mayfly',
   ) {
+    this.cluster = 'isCluster' in pub && pub.isCluster === true;
     // A subscribed connection can do nothing else, so it is a second connection. Its subscribe
     // calls may wait for the connection (offline queue); ioredis re-subscribes after a reconnect.
-    this.sub = pub.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // On a Cluster, ioredis keeps one subscriber connection per master (shardedSubscribers) and
+    // subscribes a shard channel again on the room's new master after a failover.
+    this.sub = this.cluster
+      ? (pub as Cluster).duplicate([], {
+          enableOfflineQueue: true,
+          shardedSubscribers: true,
+          redisOptions: { ...(pub as Cluster).options.redisOptions, maxRetriesPerRequest: null },
+        })
+      : (pub as Redis).duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     pub.defineCommand('mayflyListen', { numberOfKeys: 1, lua: LISTEN });
     pub.defineCommand('mayflyUnlisten', { numberOfKeys: 1, lua: UNLISTEN });
     this.sub.on('error', (err) => log.debug('redis subscriber error', { error: err.message }));
@@ -70,8 +86,8 @@ export class RedisBroker implements Broker {
     this.sub.on('ready', () => {
       for (const roomId of this.rooms) void this.confirm(roomId);
     });
-    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-      const roomId = channel.toString().slice(this.prefix.length + 6); // `${prefix}:room:`
+    this.sub.on(this.cluster ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, message: Buffer) => {
+      const roomId = channel.toString().slice(this.prefix.length + 7, -1); // `${prefix}:room:{…}`
       const json = message.toString();
       let event: BrokerEvent;
       try {
@@ -107,6 +123,12 @@ export class RedisBroker implements Broker {
 
   /** Subscribes, then (once Redis confirms) joins the room's listeners. */
   private async confirm(roomId: string): Promise<void> {
+    if (this.cluster) {
+      // Every message is published on a Cluster: a `listeners` field could be lost in a failover
+      // (replication is asynchronous), and an instance then missing from it would miss messages.
+      await this.sub.ssubscribe(this.channel(roomId));
+      return;
+    }
     await this.sub.subscribe(this.channel(roomId));
     if (!this.rooms.has(roomId)) return;
     const joined = await this.commands.mayflyListen(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => 0);
@@ -121,7 +143,9 @@ export class RedisBroker implements Broker {
     if (order?.timer) clearTimeout(order.timer);
     this.orders.delete(roomId);
     if (listed) await this.commands.mayflyUnlisten(roomKeys(this.prefix, roomId).state, this.instanceId).catch(() => {});
-    if (!this.rooms.has(roomId)) await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
+    if (this.rooms.has(roomId)) return;
+    if (this.cluster) await this.sub.sunsubscribe(this.channel(roomId)).catch(() => {});
+    else await this.sub.unsubscribe(this.channel(roomId)).catch(() => {});
   }
 
   /**
@@ -139,7 +163,8 @@ export class RedisBroker implements Broker {
 
   async publish(roomId: string, event: BrokerEvent): Promise<void> {
     try {
-      await this.pub.publish(this.channel(roomId), JSON.stringify(event));
+      if (this.cluster) await this.pub.spublish(this.channel(roomId), JSON.stringify(event));
+      else await this.pub.publish(this.channel(roomId), JSON.stringify(event));
     } catch (err) {
       throw storageError(err);
     }

@@ -1,8 +1,8 @@
 // Abuse limits by name, over rate-limiter-flexible: in this process (memory, SQLite) or in Redis,
 // where every instance shares them. One place lists every limit, its numbers and whose key counts.
-import type Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config.ts';
+import type { RedisClient } from '../storage/redis-store.ts';
 import { storageError } from '../storage/store.ts';
 
 /** Every limit, and what its key is. */
@@ -120,7 +120,11 @@ export class Limits {
   private exempt: Set<string>;
 
   /** redis: keep the counters there (shared by every instance); otherwise in this process. */
-  constructor(config: Config, opts: { redis?: Redis; prefix?: string } = {}) {
+  /**
+   * On a Redis Cluster every counter is one key of its own (`mayfly:limit:<name>:<key>`, changed by
+   * single-key commands), so the limits spread over the shards by key with no hash tag needed.
+   */
+  constructor(config: Config, opts: { redis?: RedisClient; prefix?: string } = {}) {
     const specs = limitSpecs(config);
     this.exempt = new Set(config.RATE_LIMIT_EXEMPT);
     this.limiters = {} as Record<LimitName, Limiter>;

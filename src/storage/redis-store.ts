@@ -1,8 +1,9 @@
 // RoomStore on Redis: each room in a few keys, changed by Lua scripts, so seat limits, unique names, the
 // owner's controls (lock, approval, barred names, a new owner, more time) and message sequence numbers
 // hold across every instance.
-import type Redis from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Storage } from 'unstorage';
+import { keySlot } from './slot.ts';
 import { nameKey } from '../rooms/names.ts';
 import type { Identity, Message, MessageDraft, Room, Seat, SeatClaim } from '../rooms/types.ts';
 import {
@@ -19,12 +20,16 @@ import { messageFromEventJson } from '../realtime/events.ts';
 /** Keys outlive the room a little, so the instance that ends it still finds them to announce it. */
 const KEY_MARGIN_MS = 60_000;
 
+/**
+ * Every key of a room carries the hash tag {roomId}: on a Redis Cluster they all live in one slot (so
+ * one script may change them together), and its pub/sub channel (`roomChannel`) hashes there too.
+ */
 export const roomKeys = (prefix: string, id: string) => ({
-  state: `${prefix}:room:${id}:state`,
-  seats: `${prefix}:room:${id}:seats`,
-  members: `${prefix}:room:${id}:members`,
-  msgs: `${prefix}:room:${id}:msgs`,
-  banned: `${prefix}:room:${id}:banned`,
+  state: `${prefix}:room:{${id}}:state`,
+  seats: `${prefix}:room:{${id}}:seats`,
+  members: `${prefix}:room:{${id}}:members`,
+  msgs: `${prefix}:room:{${id}}:msgs`,
+  banned: `${prefix}:room:{${id}}:banned`,
 });
 
 /**
@@ -273,8 +278,10 @@ return 1
 // after it. ARGV[6] is the caller's instance id. Replies with the seqs joined by commas, 0 for a room that is gone.
 // Appending and publishing in one script means every instance receives a room's messages in seq order.
 // Each room's existence is checked inside: a message for an expired room must not recreate its keys.
-// The keys are built here from the room ids, so a batch spans rooms: standalone Redis (README:
-// "Beyond one Redis").
+// The keys are built here from the room ids. On standalone Redis a batch spans any rooms; on a
+// Redis Cluster every room of one call shares a slot, the call declares their keys (KEYS: each
+// room's state and msgs, for routing and Redis's same-slot check) and ARGV[7] = 's' publishes with
+// SPUBLISH on the room's shard channel.
 const APPEND_BATCH = `
 local limit = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
@@ -282,13 +289,16 @@ local margin = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local batch = ARGV[5]
 local me = ARGV[6]
+-- On a Redis Cluster: sharded pub/sub, on the room's own slot (every room of one call shares it).
+local pubcmd = 'PUBLISH'
+if ARGV[7] == 's' then pubcmd = 'SPUBLISH' end
 local out = {}
 local pos = 1
 while pos < #batch do
   local tab = string.find(batch, '\\t', pos, true)
   local nl = string.find(batch, '\\n', tab, true)
   local mode = string.sub(batch, pos, pos)
-  local room = prefix .. ':room:' .. string.sub(batch, pos + 1, tab - 1)
+  local room = prefix .. ':room:{' .. string.sub(batch, pos + 1, tab - 1) .. '}'
   local body = string.sub(batch, tab + 2, nl - 1)
   pos = nl + 1
   local state = room .. ':state'
@@ -308,7 +318,7 @@ while pos < #batch do
       publish = fields[2] ~= me
       if not publish then seq = -seq end
     end
-    if publish then redis.call('PUBLISH', room, json) end
+    if publish then redis.call(pubcmd, room, json) end
     out[#out + 1] = seq
   end
 end
@@ -327,7 +337,12 @@ type Scripts = {
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
   mayflySetLease(seats: string, token: string, lease: string, now: string): Promise<number>;
   mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string, instance: string): Promise<string>;
+  /** The same script with its keys declared (Redis Cluster): numKeys, keys…, then the ARGV above and 's'. */
+  mayflyAppendBatchKeyed(numKeys: number, ...keysAndArgs: string[]): Promise<string>;
 };
+
+/** A plain client (redis://) or a Redis Cluster (redis-cluster://): the store and broker work on both. */
+export type RedisClient = Redis | Cluster;
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
@@ -349,6 +364,8 @@ type PendingAppend = {
 export class RedisRoomStore implements RoomStore {
   readonly kind = 'redis';
   private redis: Redis & Scripts;
+  /** On a Redis Cluster: appends are batched per slot, and published with SPUBLISH. */
+  private readonly cluster: boolean;
 
   private appends: PendingAppend[] = [];
   private appending = 0;
@@ -363,7 +380,7 @@ export class RedisRoomStore implements RoomStore {
    */
   constructor(
     private storage: Storage,
-    redis: Redis,
+    redis: RedisClient,
     private codec: {
       event: (roomId: string, draft: MessageDraft) => string;
       own?: { instance: string; listening: (roomId: string) => boolean; deliver: (roomId: string, message: Message, json: string) => void };
@@ -383,6 +400,9 @@ export class RedisRoomStore implements RoomStore {
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('mayflySetLease', { numberOfKeys: 1, lua: SET_LEASE });
     redis.defineCommand('mayflyAppendBatch', { numberOfKeys: 0, lua: APPEND_BATCH });
+    redis.defineCommand('mayflyAppendBatchKeyed', { lua: APPEND_BATCH });
+    this.cluster = 'isCluster' in redis && redis.isCluster === true;
+    // Both clients have the same commands for what the store uses; one type keeps the code one.
     this.redis = redis as Redis & Scripts;
   }
 
@@ -647,46 +667,64 @@ export class RedisRoomStore implements RoomStore {
 
   private async appendBatch(batch: PendingAppend[]): Promise<void> {
     // One script call per history limit (in practice there is one, from the config).
+    const calls: Array<Promise<void>> = [];
     for (const limit of new Set(batch.map((a) => a.historyLimit))) {
       const group = batch.filter((a) => a.historyLimit === limit);
-      const { event, own, batched } = this.codec;
-      const started = performance.now();
-      const jsons: string[] = [];
-      let text = '';
+      if (!this.cluster) {
+        calls.push(this.appendGroup(group, limit));
+        continue;
+      }
+      // Redis Cluster: a script may only touch one slot, so one call per slot (the rooms of a slot
+      // still share it); the calls to different shards run side by side.
+      const bySlot = new Map<number, PendingAppend[]>();
       for (const a of group) {
-        const json = event(a.roomId, a.draft);
-        jsons.push(json);
-        text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
+        const slot = keySlot(this.keys(a.roomId).state);
+        let list = bySlot.get(slot);
+        if (!list) bySlot.set(slot, (list = []));
+        list.push(a);
       }
-      try {
-        const seqs = (
-          await this.redis.mayflyAppendBatch(
-            String(limit),
-            String(Date.now()),
-            String(KEY_MARGIN_MS),
-            this.prefix,
-            text,
-            own?.instance ?? '',
-          )
-        ).split(',');
-        batched?.(group.length, (performance.now() - started) / 1000);
-        group.forEach((a, i) => {
-          const seq = Number(seqs[i]);
-          if (!seq) {
-            a.resolve(null);
-            return;
-          }
-          const message = a.draft as Message; // the draft becomes the message: no copy per message
-          message.seq = Math.abs(seq);
-          // Not published (no other instance listens): delivered here, with the JSON history keeps.
-          if (seq < 0) own!.deliver(a.roomId, message, `{"seq":${message.seq},${jsons[i]!.slice(1)}`);
-          a.resolve(message);
-        });
-      } catch (err) {
-        for (const a of group) a.reject(storageError(err));
-      } finally {
-        this.appending -= group.length;
+      for (const list of bySlot.values()) calls.push(this.appendGroup(list, limit));
+    }
+    await Promise.all(calls);
+  }
+
+  private async appendGroup(group: PendingAppend[], limit: number): Promise<void> {
+    const { event, own, batched } = this.codec;
+    const started = performance.now();
+    const jsons: string[] = [];
+    let text = '';
+    for (const a of group) {
+      const json = event(a.roomId, a.draft);
+      jsons.push(json);
+      text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
+    }
+    try {
+      const args = [String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, text, own?.instance ?? ''] as const;
+      let reply: string;
+      if (this.cluster) {
+        const keys = [...new Set(group.map((a) => a.roomId))].flatMap((id) => [this.keys(id).state, this.keys(id).msgs]);
+        reply = await this.redis.mayflyAppendBatchKeyed(keys.length, ...keys, ...args, 's');
+      } else {
+        reply = await this.redis.mayflyAppendBatch(...args);
       }
+      const seqs = reply.split(',');
+      batched?.(group.length, (performance.now() - started) / 1000);
+      group.forEach((a, i) => {
+        const seq = Number(seqs[i]);
+        if (!seq) {
+          a.resolve(null);
+          return;
+        }
+        const message = a.draft as Message; // the draft becomes the message: no copy per message
+        message.seq = Math.abs(seq);
+        // Not published (no other instance listens): delivered here, with the JSON history keeps.
+        if (seq < 0) own!.deliver(a.roomId, message, `{"seq":${message.seq},${jsons[i]!.slice(1)}`);
+        a.resolve(message);
+      });
+    } catch (err) {
+      for (const a of group) a.reject(storageError(err));
+    } finally {
+      this.appending -= group.length;
     }
   }
 

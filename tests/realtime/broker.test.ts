@@ -1,17 +1,19 @@
-// The Broker contract, run against the memory loopback and Redis pub/sub.
+// The Broker contract, run against the memory loopback, Redis pub/sub and a Redis Cluster's sharded pub/sub.
 import { afterAll, describe, expect, test } from 'bun:test';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { createLogger } from '../../src/log.ts';
 import type { Broker } from '../../src/realtime/broker.ts';
 import { MemoryBroker } from '../../src/realtime/broker-memory.ts';
 import { RedisBroker } from '../../src/realtime/broker-redis.ts';
 import { endEvent, typingEvent, type BrokerEvent } from '../../src/realtime/events.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
 import { need } from '../helpers/requirements.ts';
 import { waitFor } from '../helpers/server.ts';
 
 let redis: TestRedis | null = null;
-const clients: Redis[] = [];
+let redisCluster: TestRedisCluster | null = null;
+const clients: Array<Redis | Cluster> = [];
 const hasRedis = need('redis-server');
 
 type Make = () => Promise<[Broker, Broker]>;
@@ -35,11 +37,23 @@ if (hasRedis) {
       return [new RedisBroker(a, createLogger('silent')), new RedisBroker(b, createLogger('silent'))];
     },
   ]);
+  kinds.push([
+    'redis-cluster',
+    async () => {
+      redisCluster ??= await startRedisCluster();
+      const seeds = redisCluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port }));
+      const a = new Cluster(seeds);
+      const b = new Cluster(seeds);
+      clients.push(a, b);
+      return [new RedisBroker(a, createLogger('silent')), new RedisBroker(b, createLogger('silent'))];
+    },
+  ]);
 }
 
 afterAll(async () => {
   for (const c of clients) c.disconnect();
   await redis?.stop();
+  await redisCluster?.stop();
 });
 
 for (const [name, make] of kinds) {

@@ -49,7 +49,7 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     };
 
     // Alone: no PUBLISH at all. The room's state names this instance as its only listener.
-    const state = `mayfly:room:${room.room_id}:state`;
+    const state = `mayfly:room:{${room.room_id}}:state`;
     const me = (server.deps.broker as RedisBroker).instanceId;
     expect(await probe.hget(state, 'listeners')).toBe(me);
     let before = await publishes();

@@ -15,6 +15,7 @@ import { openRedis } from '../../src/storage/redis.ts';
 import { openSqliteStorage } from '../../src/storage/sqlite.ts';
 import type { RoomStore } from '../../src/storage/store.ts';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
+import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
 import { need } from '../helpers/requirements.ts';
 
 let n = 0;
@@ -94,6 +95,33 @@ if (hasRedis) {
     async cleanup() {
       probe?.disconnect();
       await redis?.stop();
+    },
+  });
+}
+// Issue 17: the same contract on a Redis Cluster (three masters, three replicas); a room's keys
+// are looked for on every node, so "no key left" means no node holds any.
+let redisCluster: TestRedisCluster | null = null;
+if (hasRedis) {
+  let nodes: Redis[] = [];
+  backends.push({
+    name: 'redis-cluster',
+    async open() {
+      redisCluster ??= await startRedisCluster();
+      if (nodes.length === 0) nodes = redisCluster.nodes.map((n) => new Redis(n.port, '127.0.0.1'));
+      return (await openRedis(redisCluster.url, createLogger('silent'), 3000)).store;
+    },
+    // Every node, masters and replicas: replicas follow asynchronously, so a little patience.
+    async keysOf(id) {
+      let keys: string[] = [];
+      for (const end = Date.now() + 1000; Date.now() < end; await Bun.sleep(20)) {
+        keys = [...new Set((await Promise.all(nodes.map((n) => n.keys(`*${id}*`)))).flat())];
+        if (keys.length === 0) break;
+      }
+      return keys;
+    },
+    async cleanup() {
+      for (const n of nodes) n.disconnect();
+      await redisCluster?.stop();
     },
   });
 }
