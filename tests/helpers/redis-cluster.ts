@@ -56,6 +56,9 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
         join(dir, `nodes-${port}.conf`),
         '--cluster-node-timeout',
         String(NODE_TIMEOUT_MS),
+        // The other shards keep serving while one has no master (the default refuses every command then).
+        '--cluster-require-full-coverage',
+        'no',
         '--bind',
         '127.0.0.1',
         '--save',
