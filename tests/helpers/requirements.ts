@@ -53,3 +53,16 @@ export function need(program: Program): boolean {
   console.warn(`!! ${program} not found: skipping the tests that need it (install the ${PACKAGE[program]} package to run them)`);
   return false;
 }
+
+/**
+ * Tests that wait on the clock (a room expiring, a seat lapsing): the full suite runs them; under
+ * MAYFLY_FAST=1 (npm run test:fast) they are skipped, and the first one skipped says so.
+ */
+export function onTheClock(): boolean {
+  if (FAST && !warnedClock) {
+    warnedClock = true;
+    console.warn('!! MAYFLY_FAST=1: skipping the tests that wait on the clock (expiry, lapses); npm test runs them');
+  }
+  return FAST;
+}
+let warnedClock = false;
