@@ -22,19 +22,25 @@ function scriptPath(url: string): string | null {
 }
 
 const integrities = new Map<string, string>();
-/**
- * Subresource Integrity for a script of ours (sha384 of the file as served), read once: a page says
- * which exact script it runs, so a script altered on its way (or on a cache) is refused by the browser.
- */
-export function integrity(url: string): string {
-  let value = integrities.get(url);
+/** Subresource Integrity of a file as served (sha384), read once. */
+export function fileIntegrity(path: string): string {
+  let value = integrities.get(path);
   if (!value) {
-    const path = scriptPath(url);
-    if (!path || !existsSync(path)) throw new Error(`no script at ${url}`);
+    if (!existsSync(path)) throw new Error(`no file at ${path}`);
     value = `sha384-${createHash('sha384').update(readFileSync(path)).digest('base64')}`;
-    integrities.set(url, value);
+    integrities.set(path, value);
   }
   return value;
+}
+
+/**
+ * Subresource Integrity for a script of ours (/static/… or /vendor/…): a page says which exact script
+ * it runs, so a script altered on its way (or on a cache) is refused by the browser.
+ */
+export function integrity(url: string): string {
+  const path = scriptPath(url);
+  if (!path) throw new Error(`no script at ${url}`);
+  return fileIntegrity(path);
 }
 
 function fileResponse(path: string, cache: string): Response | null {

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileIntegrity, integrity } from './assets.ts';
 import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { ERRORS } from '../rooms/errors.ts';
@@ -1836,14 +1837,14 @@ const DOCS_HTML = `<!doctype html>
 <title>mayfly API</title>
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <meta name="color-scheme" content="light dark">
-<link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css" integrity="${fileIntegrity(DOCS_ASSETS['swagger-ui.css']!)}">
 <link rel="stylesheet" href="/static/docs.css">
 </head>
 <body>
 <header class="docs-head"><a href="/">← Back to mayfly</a></header>
 <div id="swagger-ui"></div>
-<script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/static/docs.js"></script>
+<script src="/docs/assets/swagger-ui-bundle.js" integrity="${fileIntegrity(DOCS_ASSETS['swagger-ui-bundle.js']!)}"></script>
+<script src="/static/docs.js" integrity="${integrity('/static/docs.js')}"></script>
 </body>
 </html>
 `;
