@@ -66,7 +66,8 @@ describe.skipIf(!need('chromium'))('browser: phones, no JavaScript, long names',
           const tag = `${vp.name}-${js ? 'js' : 'nojs'}`;
           const alice = await open(vp, { js, dark: !js });
           await alice.goto(`${server.origin}/`);
-          expect(await alice.evaluate(() => document.activeElement?.id)).toBe('room-name');
+          // autofocus applies at a rendering step that may come just after the load event
+          await eventually(async () => expect(await alice.evaluate(() => document.activeElement?.id)).toBe('room-name'));
           await noSideways(alice, 'lobby');
           await shot(alice, `lobby-${tag}`);
           await alice.getByLabel('Room name').fill(LONG_ROOM);
@@ -74,7 +75,8 @@ describe.skipIf(!need('chromium'))('browser: phones, no JavaScript, long names',
           await alice.getByRole('button', { name: 'Create room' }).click();
           await alice.waitForURL(/\/rooms\/[A-Za-z0-9_-]{21}$/);
           if (js) await waitLive(alice);
-          expect(await alice.evaluate(() => document.activeElement?.id)).toBe('content');
+          // autofocus applies at a rendering step that may come just after the load event
+          await eventually(async () => expect(await alice.evaluate(() => document.activeElement?.id)).toBe('content'));
           const link = alice.url();
 
           const bob = await open(vp, { js, dark: js });
