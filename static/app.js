@@ -244,14 +244,13 @@
       }, 1000);
 
     // Ownership moved to me or away from me: my controls change, so the page is drawn again.
-    var ownerName = document.getElementById('owner-name');
-    var watchOwner = () =>
+    // (#owner-name is on every room page; the server's owner_changed fragment replaces it.)
+    var ownerSlot = document.getElementById('owner-name')?.parentNode;
+    if (ownerSlot)
       new MutationObserver(() => {
-        var now = document.getElementById('owner-name');
-        var member = now?.getAttribute('data-member');
+        var member = document.getElementById('owner-name')?.getAttribute('data-member');
         if (member && (member === me || room.hasAttribute('data-owner'))) location.reload();
-      }).observe(ownerName?.parentNode || room, { childList: true, subtree: true });
-    watchOwner();
+      }).observe(ownerSlot, { childList: true });
 
     // Mentions: "@name" (any case) in someone else's message.
     var myName = room.getAttribute('data-my-name') || '';

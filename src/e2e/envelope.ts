@@ -23,7 +23,7 @@ export const ENVELOPE_SHAPE = new RegExp(
 export const isEnvelope = (text: string, maxChars: number) => text.length <= envelopeMaxLength(maxChars) && ENVELOPE_SHAPE.test(text);
 
 /** A room key as it sits in the link: `#k=<43 base64url characters>`. */
-export const KEY_IN_FRAGMENT = /(?:^#|[#&])k=([A-Za-z0-9_-]{43})(?:&|$)/;
+const KEY_IN_FRAGMENT = /(?:^#|[#&])k=([A-Za-z0-9_-]{43})(?:&|$)/;
 
 const toB64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const fromB64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64url'));

@@ -30,7 +30,7 @@ import type { Identity, JoinRequest, Message, Room, SeatClaim } from './types.ts
 const TOO_MANY_JOINS = 'Too many joins from your address; wait a minute.';
 
 /** Requests to join one room that may wait for its owner at once. */
-export const MAX_PENDING_REQUESTS = 50;
+const MAX_PENDING_REQUESTS = 50;
 
 /**
  * Who holds a token in a room: a member, or (identity.request set) someone asking to join, whom the

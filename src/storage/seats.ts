@@ -84,7 +84,7 @@ export function refusal(room: Room, banned: boolean, admitted: boolean): SeatCla
 export const extendedExpiry = (expiresAt: number, byMs: number, latest: number) => Math.max(expiresAt, Math.min(expiresAt + byMs, latest));
 
 /** True while an identity is a request to join still waiting for the owner. */
-export const isWaiting = (identity: Identity | null | undefined, now: number) =>
+const isWaiting = (identity: Identity | null | undefined, now: number) =>
   identity?.request?.status === 'pending' && identity.request.until > now;
 
 /** The identity under a token is still the waiting request `id` (an answer may be given), else 'answered'. */

@@ -64,7 +64,7 @@ export function messageHtml(m: MessageView, mine = false, withDate = false, e2e 
 }
 
 /** What an encrypted text reads until the page opens it (and for good, without the key). */
-export const ENCRYPTED_TEXT = 'Encrypted message';
+const ENCRYPTED_TEXT = 'Encrypted message';
 
 export function MessageItem({ m, mine, withDate, e2e }: { m: MessageView; mine?: boolean; withDate?: boolean; e2e?: boolean }) {
   return raw(messageHtml(m, mine, withDate, e2e));

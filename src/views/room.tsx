@@ -5,7 +5,6 @@ import { ErrorList } from './layout.tsx';
 import {
   ApprovalControl,
   Countdown,
-  formatLeft,
   LockControl,
   LockState,
   MemberItems,
@@ -15,8 +14,6 @@ import {
   RequestItem,
   type RequestView,
 } from './fragments.tsx';
-
-export { formatLeft };
 
 export type RoomPageProps = {
   room: Room;
