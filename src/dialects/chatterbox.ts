@@ -5,8 +5,9 @@ import { HistoryQuery } from '../rooms/schema.ts';
 import { CLOSE } from '../realtime/hub.ts';
 import { accountToken, currentAccount } from '../web/accounts.tsx';
 import type { AppEnv } from '../web/env.ts';
-import { clientAddress, jsonError, setMemberCookie, setRetryAfter, siteOrigin, validationError, wantsJson, wsOrigin } from '../web/http.ts';
+import { clientAddress, jsonError, setMemberCookie, siteOrigin, validationError, wantsJson, wsOrigin } from '../web/http.ts';
 import { messageJson } from '../web/present.ts';
+import { roomError } from '../web/rooms.tsx';
 import { closeCodeFor, notAnUpgrade, upgradeSocket } from '../web/sockets.ts';
 
 type Ctx = Context<AppEnv>;
@@ -66,8 +67,7 @@ export function chatterboxRoutes() {
       });
     } catch (err) {
       if (!(err instanceof RoomError)) throw err;
-      setRetryAfter(c, err);
-      return jsonError(c, err.status, err.code, err.message);
+      return roomError(c, err);
     }
   });
 

@@ -5,8 +5,9 @@ import { createRoomSchema, HistoryQuery, JoinSchema, UsernameBody } from '../roo
 import type { Room } from '../rooms/types.ts';
 import { CLOSE } from '../realtime/hub.ts';
 import type { AppEnv } from '../web/env.ts';
-import { bearerToken, clientAddress, jsonError, readBody, setRetryAfter, siteOrigin, validationError, wsOrigin } from '../web/http.ts';
+import { bearerToken, clientAddress, jsonError, readBody, siteOrigin, validationError, wsOrigin } from '../web/http.ts';
 import { requestJson, roomJson } from '../web/present.ts';
+import { findRoom, ROOM_ID, roomError } from '../web/rooms.tsx';
 import { upgradeSocket } from '../web/sockets.ts';
 import type { DisposableSession } from './disposable-sessions.ts';
 import { chatJson } from './disposable-wire.ts';
@@ -14,7 +15,6 @@ import { chatJson } from './disposable-wire.ts';
 type Ctx = Context<AppEnv>;
 type SessionHandler = (c: Ctx, id: string, session: DisposableSession) => Promise<Response>;
 
-const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
 const roomParam = (c: Ctx) => c.req.param('id') ?? '';
 
 const noSession = (c: Ctx) =>
@@ -27,8 +27,7 @@ const noSession = (c: Ctx) =>
 
 function refused(c: Ctx, err: unknown): Response {
   if (!(err instanceof RoomError)) throw err;
-  setRetryAfter(c, err);
-  return jsonError(c, err.status, err.code, err.message);
+  return roomError(c, err);
 }
 
 /** The DisposableChat socket's URL for a room (the client adds `?session_id=`). */
@@ -172,7 +171,7 @@ export function disposableRoutes() {
     '/rooms/:id',
     withSession(async (c, id) => {
       const roomId = roomParam(c);
-      const room = ROOM_ID.test(roomId) ? await c.var.deps.rooms.find(roomId) : null;
+      const room = await findRoom(c, roomId);
       if (!room) return c.json({ room_id: roomId, exists: false, user_count: 0 });
       return c.json(await roomInfo(c, room, id));
     }, true),
@@ -183,7 +182,7 @@ export function disposableRoutes() {
     withSession(async (c, id, session) => {
       const { rooms, sessions } = c.var.deps;
       const roomId = roomParam(c);
-      const room = ROOM_ID.test(roomId) ? await rooms.find(roomId) : null;
+      const room = await findRoom(c, roomId);
       if (!room) return jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.');
       const body = await readBody(c);
       if (body === null) return jsonError(c, 400, 'invalid_body', 'The body is not valid JSON or form data.');
@@ -228,7 +227,7 @@ export function disposableRoutes() {
     withSession(async (c, id) => {
       const { rooms, sessions } = c.var.deps;
       const roomId = roomParam(c);
-      const room = ROOM_ID.test(roomId) ? await rooms.find(roomId) : null;
+      const room = await findRoom(c, roomId);
       if (!room) return jsonError(c, 404, 'not_found', 'This room does not exist or has already vanished.');
       const holder = await rooms.holder(roomId, sessions.roomToken(id, roomId));
       if (!holder || holder.identity.request) return refused(c, rooms.refusalFor(holder));

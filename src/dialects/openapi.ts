@@ -2,15 +2,14 @@
 import { z } from 'zod';
 import { CLOSE } from '../realtime/hub.ts';
 import { HistoryQuery, UsernameBody } from '../rooms/schema.ts';
+import { jsonSchema } from '../web/openapi.ts';
 
 type Json = Record<string, any>;
 
 const TAG = 'compatibility';
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const schema = (s: z.ZodType): Json => {
-  const { $schema: _, ...rest } = z.toJSONSchema(s, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
-  return rest;
-};
+// The same JSON Schema as the rest of the document (called only while the document is built: no import cycle at load).
+const schema = (s: z.ZodType): Json => jsonSchema(s);
 const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
 const RETRY_AFTER = { 'Retry-After': { schema: { type: 'integer', minimum: 1 }, description: 'Seconds to wait before trying again.' } };
 const fail = (status: number, description: string, codes: string[]): Json => ({

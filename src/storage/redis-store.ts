@@ -336,7 +336,6 @@ type Scripts = {
   mayflySweep(state: string, seats: string, ...args: string[]): Promise<string[]>;
   mayflyRenew(seats: string, ...args: string[]): Promise<number>;
   mayflySetLease(seats: string, token: string, lease: string, now: string): Promise<number>;
-  mayflyAppendBatch(limit: string, now: string, margin: string, prefix: string, batch: string, instance: string): Promise<string>;
   /** The same script with its keys declared (Redis Cluster): numKeys, keys…, then the ARGV above and 's'. */
   mayflyAppendBatchKeyed(numKeys: number, ...keysAndArgs: string[]): Promise<string>;
 };
@@ -399,7 +398,6 @@ export class RedisRoomStore implements RoomStore {
     redis.defineCommand('mayflySweep', { numberOfKeys: 2, lua: SWEEP });
     redis.defineCommand('mayflyRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('mayflySetLease', { numberOfKeys: 1, lua: SET_LEASE });
-    redis.defineCommand('mayflyAppendBatch', { numberOfKeys: 0, lua: APPEND_BATCH });
     redis.defineCommand('mayflyAppendBatchKeyed', { lua: APPEND_BATCH });
     this.cluster = 'isCluster' in redis && redis.isCluster === true;
     // Both clients have the same commands for what the store uses; one type keeps the code one.
@@ -678,7 +676,7 @@ export class RedisRoomStore implements RoomStore {
       // still share it); the calls to different shards run side by side.
       const bySlot = new Map<number, PendingAppend[]>();
       for (const a of group) {
-        const slot = keySlot(this.keys(a.roomId).state);
+        const slot = keySlot(`{${a.roomId}}`); // every key of a room has this hash tag
         let list = bySlot.get(slot);
         if (!list) bySlot.set(slot, (list = []));
         list.push(a);
@@ -700,13 +698,9 @@ export class RedisRoomStore implements RoomStore {
     }
     try {
       const args = [String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, text, own?.instance ?? ''] as const;
-      let reply: string;
-      if (this.cluster) {
-        const keys = [...new Set(group.map((a) => a.roomId))].flatMap((id) => [this.keys(id).state, this.keys(id).msgs]);
-        reply = await this.redis.mayflyAppendBatchKeyed(keys.length, ...keys, ...args, 's');
-      } else {
-        reply = await this.redis.mayflyAppendBatch(...args);
-      }
+      // On a Cluster the keys are declared (routing, same-slot check) and 's' publishes with SPUBLISH.
+      const keys = this.cluster ? [...new Set(group.map((a) => a.roomId))].flatMap((id) => [this.keys(id).state, this.keys(id).msgs]) : [];
+      const reply = await this.redis.mayflyAppendBatchKeyed(keys.length, ...keys, ...args, this.cluster ? 's' : '');
       const seqs = reply.split(',');
       batched?.(group.length, (performance.now() - started) / 1000);
       group.forEach((a, i) => {

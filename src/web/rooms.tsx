@@ -28,7 +28,7 @@ import { messageJson, requestJson, roomJson } from './present.ts';
 
 export type Ctx = Context<AppEnv>;
 
-const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
+export const ROOM_ID = /^[A-Za-z0-9_-]{21}$/;
 
 const stringValues = (body: Record<string, unknown> | null) =>
   Object.fromEntries(Object.entries(body ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;

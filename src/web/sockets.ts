@@ -121,7 +121,7 @@ async function admit(
     // Someone who asked to join: not in until the owner approves.
     if (holder) {
       const refusal = deps.rooms.refusalFor(holder);
-      return reject(CLOSE_FOR[refusal.code] ?? CLOSE.forbidden, refusal.message);
+      return reject(closeCodeFor(refusal), refusal.message);
     }
     if (kind === 'ws' && !room.passwordHash && !q.token) {
       const name = q.username === undefined ? undefined : Username.safeParse(q.username);
@@ -130,7 +130,7 @@ async function admit(
     }
     return reject(CLOSE.unauthenticated, room.passwordHash ? 'join with the password first' : 'not a member of this room');
   } catch (err) {
-    if (err instanceof RoomError) return reject(CLOSE_FOR[err.code] ?? CLOSE.forbidden, err.message);
+    if (err instanceof RoomError) return reject(closeCodeFor(err), err.message);
     deps.log.warn('socket admission failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
     return reject(1011, 'storage unavailable');
   }
@@ -160,7 +160,7 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
     }
     return null;
   } catch (err) {
-    if (err instanceof RoomError) return { code: CLOSE_FOR[err.code] ?? CLOSE.forbidden, reason: err.message };
+    if (err instanceof RoomError) return { code: closeCodeFor(err), reason: err.message };
     deps.log.warn('socket admission failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
     return { code: 1011, reason: 'storage unavailable' };
   }
