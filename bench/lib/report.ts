@@ -12,13 +12,15 @@ export type Row = {
   errors: string;
   lost: string;
   cpu: string;
+  /** Server CPU-µs per delivered frame (in Redis mode: mayfly's or the peer's and redis-server's together). */
+  cpuUs: string;
   rss: string;
   notes: string;
 };
 
 export type TargetCheck = { scenario: string; target: string; measured: string; pass: boolean | null };
 
-/** Numbers the chart needs, per scenario: mayfly and its reference (raw, or memory mode for Redis). */
+/** Numbers the chart needs, per scenario: mayfly and its reference (same-bytes raw, or memory mode for Redis). */
 export type ChartPoint = {
   label: string;
   ratio: number | null;
@@ -53,12 +55,12 @@ export function markdown(r: Report): string {
   lines.push(r.limits, '');
   lines.push('## Results', '');
   lines.push(
-    '| Scenario | Server | Members | Offered/s | Throughput | p50 ms | p99 ms | max ms | Errors | Lost | Server CPU | RSS MiB | Notes |',
+    '| Scenario | Server | Members | Offered/s | Throughput | p50 ms | p99 ms | max ms | Errors | Lost | Server CPU | CPU µs/deliv | RSS MiB | Notes |',
   );
-  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+  lines.push('|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
   for (const row of r.rows) {
     lines.push(
-      `| ${[row.scenario, row.server, row.members, row.offered, row.throughput, row.p50, row.p99, row.max, row.errors, row.lost, row.cpu, row.rss, row.notes].map(esc).join(' | ')} |`,
+      `| ${[row.scenario, row.server, row.members, row.offered, row.throughput, row.p50, row.p99, row.max, row.errors, row.lost, row.cpu, row.cpuUs, row.rss, row.notes].map(esc).join(' | ')} |`,
     );
   }
   lines.push('', '## Targets', '');
