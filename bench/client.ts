@@ -19,6 +19,9 @@ type Room = { id: string; members: Member[]; open: number };
 type Member = { room: Room; kind: 'ws' | 'live'; name: string; token: string; conn: WsConn<Member> | null; frame: string };
 
 const TILDE = 0x7e;
+const DIGIT_0 = 0x30;
+const DIGIT_2 = 0x32;
+const DIGIT_4 = 0x34;
 /** A sender stops queueing once this much is waiting to be written on its socket. */
 const MAX_QUEUED_BYTES = 64 * 1024;
 
@@ -27,6 +30,14 @@ let rooms: Room[] = [];
 let members: Member[] = [];
 let epochUs = 0;
 let tearingDown = false;
+/** The target is the Socket.IO peer: Engine.IO/Socket.IO packets over the WebSocket (set by setup). */
+let sio = false;
+/** Members whose Socket.IO connect (`40`) the server acknowledged. */
+let sioConnected = 0;
+/** What a sent frame starts with, up to the `~<µs>~` marker. */
+const MAYFLY_PREFIX = '{"type":"message","content":"~';
+const SIO_PREFIX = '42["message","~';
+let sendPrefix = MAYFLY_PREFIX;
 
 // Per run (reset by resetRun).
 let measuring = false;
@@ -52,6 +63,7 @@ const decoder = new TextDecoder();
 
 function onFrame(c: WsConn, opcode: number, buf: Buffer, start: number, end: number, recvUs: number): void {
   if (opcode !== OP_TEXT) return;
+  if (sio && sioPacket(c, buf, start, end)) return;
   const p = buf.indexOf(TILDE, start);
   if (p >= 0 && p < end) {
     let v = 0;
@@ -78,6 +90,34 @@ function onFrame(c: WsConn, opcode: number, buf: Buffer, start: number, end: num
     counts.errorFrames++;
     noteError(`error frame: ${text}`);
   }
+}
+
+/**
+ * Socket.IO's own packets: Engine.IO ping `2` (answered with pong `3`, or the server drops the
+ * socket after pingInterval + pingTimeout), the connect acknowledgement `40{…}` and the connect
+ * error `44{…}`. True when the frame was one of those; events (`42[…]`) go on to onFrame.
+ */
+function sioPacket(c: WsConn, buf: Buffer, start: number, end: number): boolean {
+  const b0 = buf[start];
+  if (b0 === DIGIT_2 && end - start === 1) {
+    client?.sendText(c, '3');
+    return true;
+  }
+  if (b0 === DIGIT_4 && end - start >= 2) {
+    const b1 = buf[start + 1];
+    if (b1 === DIGIT_0) {
+      sioConnected++;
+      otherFrames++;
+      return true;
+    }
+    if (b1 === DIGIT_4) {
+      otherFrames++;
+      counts.errorFrames++;
+      noteError(`socket.io connect error: ${decoder.decode(buf.subarray(start, Math.min(end, start + 400)))}`);
+      return true;
+    }
+  }
+  return false;
 }
 
 function onClose(c: WsConn, code: number, wasOpen: boolean): void {
@@ -108,6 +148,7 @@ const CONTENT = ' hello from the mayfly bench';
 
 function frameFor(m: Member, target: Target): string {
   // The content is completed per send: `~<µs since epoch>~` + CONTENT. htmx's hx-ws:send adds `headers`.
+  if (target.kind === 'socketio') return '"]';
   return m.kind === 'live'
     ? `","headers":{"HX-Request":"true","HX-Trigger":"composer","HX-Target":"composer","HX-Current-URL":"${target.origin}/rooms/${m.room.id}"}}`
     : '"}';
@@ -117,6 +158,9 @@ async function setup(cmd: SetupCmd): Promise<SetupResult> {
   const t0 = Date.now();
   const deadline = t0 + cmd.deadlineMs;
   epochUs = cmd.epochUs;
+  sio = cmd.target.kind === 'socketio';
+  sioConnected = 0;
+  sendPrefix = sio ? SIO_PREFIX : MAYFLY_PREFIX;
   counts = emptyCounts();
   firstError = undefined;
   tearingDown = false;
@@ -148,7 +192,7 @@ async function setup(cmd: SetupCmd): Promise<SetupResult> {
     if (Date.now() > deadline) return;
     const room = rooms[i % rooms.length]!;
     const j = Math.floor(i / rooms.length);
-    const kind = cmd.liveEvery > 0 && j % cmd.liveEvery === cmd.liveEvery - 1 ? 'live' : 'ws';
+    const kind = !sio && cmd.liveEvery > 0 && j % cmd.liveEvery === cmd.liveEvery - 1 ? 'live' : 'ws';
     try {
       const res = await http(`${cmd.target.origin}/rooms/${room.id}/join`, { username: `m${j}` });
       if (res.status !== 200 || !res.json?.token) {
@@ -172,13 +216,25 @@ async function setup(cmd: SetupCmd): Promise<SetupResult> {
     const m = members[i]!;
     const conn = new WsConn<Member>(m);
     m.conn = conn;
-    const path = m.kind === 'live' ? `/rooms/${m.room.id}/live` : `/rooms/${m.room.id}/ws?token=${encodeURIComponent(m.token)}`;
+    const token = encodeURIComponent(m.token);
+    const path = sio
+      ? `/socket.io/?EIO=4&transport=websocket&token=${token}`
+      : m.kind === 'live'
+        ? `/rooms/${m.room.id}/live`
+        : `/rooms/${m.room.id}/ws?token=${token}`;
     const headers = m.kind === 'live' ? `Cookie: mayfly_member=${m.token}\r\n` : '';
     if (await client!.connect(conn, path, headers)) {
       m.room.open++;
       connected++;
+      // Connect to the main namespace straight away (no need to wait for the Engine.IO open packet).
+      if (sio) client!.sendText(conn, '40');
     }
   });
+  // Socket.IO: the member is in its room once the server acknowledged the connect (bounded wait).
+  if (sio) {
+    const until = Math.min(deadline, Date.now() + 10_000);
+    while (sioConnected + counts.errorFrames < connected && Date.now() < until) await sleep(20);
+  }
   // Let the server's first frames (history, presence) arrive before anyone measures anything.
   await sleep(200);
   return { ev: 'setup', members: members.length, connected, rooms: rooms.length, ms: Date.now() - t0, counts, firstError };
@@ -234,7 +290,7 @@ async function run(cmd: RunCmd): Promise<RunResult> {
           continue;
         }
         const t = nowUs();
-        c.sendText(conn, `{"type":"message","content":"~${Math.round(t - epochUs)}~${CONTENT}${m.frame}`);
+        c.sendText(conn, `${sendPrefix}${Math.round(t - epochUs)}~${CONTENT}${m.frame}`);
         sentTotal++;
         if (t >= winStart && t < winEnd) sentWindow++;
         expectedTotal += m.room.open;

@@ -56,8 +56,12 @@ function tail(stream: ReadableStream<Uint8Array> | undefined | null | number): (
   return () => text;
 }
 
+export type ServerKind = 'mayfly' | 'raw' | 'socketio';
+
 export type ServerProc = {
-  kind: 'mayfly' | 'raw';
+  kind: ServerKind;
+  /** The runtime the server runs on, e.g. 'Bun 1.4.5' or 'Node 20.20.2'. */
+  runtime: string;
   pid: number;
   origin: string;
   output: () => string;
@@ -65,14 +69,48 @@ export type ServerProc = {
   signal(sig: NodeJS.Signals): void;
 };
 
+/** env: extra environment (REDIS_URL for the Socket.IO peer's Redis adapter). */
 export type ServerOptions = { env?: Record<string, string>; cpuProfDir?: string };
 
-/** Starts mayfly (`bun src/index.ts`) or the raw server as a child process and waits until it answers. */
-export async function startServer(kind: 'mayfly' | 'raw', opts: ServerOptions = {}): Promise<ServerProc> {
-  const port = await freePort();
-  const prof = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, '--cpu-prof-md'] : [];
+let node: { path: string; runtime: string } | null | undefined;
+
+/** Node on PATH (path and 'Node <version>'), or null: the Socket.IO peer then runs under Bun. */
+function findNode(): { path: string; runtime: string } | null {
+  if (node !== undefined) return node;
+  node = null;
+  const path = Bun.which('node');
+  if (path) {
+    const r = Bun.spawnSync([path, '--version'], { stdout: 'pipe', stderr: 'ignore' });
+    const version = r.stdout.toString().trim().replace(/^v/, '');
+    if (r.exitCode === 0 && version) node = { path, runtime: `Node ${version}` };
+  }
+  return node;
+}
+
+/** argv and runtime of a server: mayfly (`bun src/index.ts`), the raw server or the Socket.IO peer. */
+function serverCommand(kind: ServerKind, cpuProfDir?: string): { argv: string[]; runtime: string } {
+  const bun = `Bun ${Bun.version}`;
+  if (kind === 'socketio') {
+    const entry = 'bench/peers/socketio-server.mjs';
+    const n = findNode();
+    // The peer polls its parent and has its own SIGUSR2 → GC hook: no guard.ts.
+    if (n) {
+      const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
+      return { argv: [n.path, '--expose-gc', ...prof, entry], runtime: n.runtime };
+    }
+    const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, '--cpu-prof-md'] : [];
+    return { argv: [BUN, ...prof, entry], runtime: bun };
+  }
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, '--cpu-prof-md'] : [];
   const entry = kind === 'mayfly' ? 'src/index.ts' : 'bench/raw-server.ts';
-  const proc = spawnRaised([BUN, '--preload', './bench/guard.ts', ...prof, entry], {
+  return { argv: [BUN, '--preload', './bench/guard.ts', ...prof, entry], runtime: bun };
+}
+
+/** Starts mayfly, the raw server or the Socket.IO peer as a child process and waits until it answers. */
+export async function startServer(kind: ServerKind, opts: ServerOptions = {}): Promise<ServerProc> {
+  const port = await freePort();
+  const { argv, runtime } = serverCommand(kind, opts.cpuProfDir);
+  const proc = spawnRaised(argv, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...opts.env },
     stdout: 'pipe',
     stderr: 'pipe',
@@ -96,6 +134,7 @@ export async function startServer(kind: 'mayfly' | 'raw', opts: ServerOptions = 
   }
   return {
     kind,
+    runtime,
     pid: proc.pid,
     origin,
     output,

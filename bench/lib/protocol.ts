@@ -1,7 +1,7 @@
 // Messages between the bench orchestrator (bench/run.ts) and its client processes (bench/client.ts).
 import type { HistJson } from './common.ts';
 
-export type Target = { origin: string; kind: 'mayfly' | 'raw' };
+export type Target = { origin: string; kind: 'mayfly' | 'raw' | 'socketio' };
 
 export type SetupCmd = {
   cmd: 'setup';
