@@ -39,19 +39,26 @@ export class Metrics {
   readonly redisBatchSize: Histogram;
   private sources: MetricSources | null = null;
   private appendBatchSeconds;
-  private deliveredBy: Record<SocketKind, Counter.Internal>;
+  /** Deliveries since the last scrape, by kind: a plain add per event, folded into the counter on collect. */
+  private deliveredSince: Record<SocketKind, number> = Object.fromEntries(KINDS.map((k) => [k, 0])) as Record<SocketKind, number>;
 
   constructor() {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.messagesAccepted = new Counter({ name: 'mayfly_messages_accepted_total', help: 'Messages accepted and stored.', registers });
+    const since = this.deliveredSince;
     this.deliveries = new Counter({
       name: 'mayfly_deliveries_total',
       help: 'Events sent to sockets on this instance, by socket kind (one per socket per event).',
       labelNames: ['kind'],
       registers,
+      collect() {
+        for (const kind of KINDS) {
+          this.labels(kind).inc(since[kind]);
+          since[kind] = 0;
+        }
+      },
     });
-    this.deliveredBy = Object.fromEntries(KINDS.map((k) => [k, this.deliveries.labels(k)])) as Record<SocketKind, Counter.Internal>;
     this.refusals = new Counter({
       name: 'mayfly_refusals_total',
       help: 'Requests and socket frames refused, by error code (rate limits, validation, storage, …).',
@@ -106,7 +113,7 @@ export class Metrics {
 
   /** One event went to `count` sockets of a kind. */
   delivered(kind: SocketKind, count: number): void {
-    this.deliveredBy[kind].inc(count);
+    this.deliveredSince[kind] += count;
   }
 
   refused(code: string): void {

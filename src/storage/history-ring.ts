@@ -22,7 +22,8 @@ export class HistoryRing {
   private times: Float64Array;
   private authorOf: Int32Array;
   private authors: Author[] = [];
-  private authorIndex = new Map<string, number>();
+  /** Author indexes by member id (a member who renames or gets verified has more than one). */
+  private authorIndex = new Map<string, number[]>();
   /** Slot of the oldest message, and how many are kept. */
   private first = 0;
   private count = 0;
@@ -85,13 +86,16 @@ export class HistoryRing {
     return this.seqs[(this.first + k) % this.limit]!;
   }
 
+  /** The index of the message's author (member id, name, verified) in the table: no string built per message. */
   private author(m: Message): number {
-    const key = `${m.verified ? 1 : 0}${m.memberId}\n${m.username}`;
-    let i = this.authorIndex.get(key);
-    if (i === undefined) {
-      i = this.authors.push({ username: m.username, memberId: m.memberId, verified: m.verified }) - 1;
-      this.authorIndex.set(key, i);
+    let list = this.authorIndex.get(m.memberId);
+    if (!list) this.authorIndex.set(m.memberId, (list = []));
+    for (const i of list) {
+      const a = this.authors[i]!;
+      if (a.username === m.username && a.verified === m.verified) return i;
     }
+    const i = this.authors.push({ username: m.username, memberId: m.memberId, verified: m.verified }) - 1;
+    list.push(i);
     return i;
   }
 
