@@ -282,7 +282,7 @@ return 1
 // Redis Cluster every room of one call shares a slot, the call declares their keys (KEYS: each
 // room's state and msgs, for routing and Redis's same-slot check) and ARGV[7] = 's' publishes with
 // SPUBLISH on the room's shard channel.
-const APPEND_BATCH = `
+export const APPEND_BATCH = `
 local limit = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local margin = tonumber(ARGV[3])
