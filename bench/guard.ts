@@ -1,16 +1,18 @@
 // Preloaded (bun --preload) into the server processes the bench starts, mayfly and raw alike:
 // - SIGUSR2 runs a full garbage collection, so idle memory is measured without garbage; with
 //   BENCH_HEAP_STATS=<file> set it also writes bun:jsc heapStats() there (object counts by type;
-//   `%p` in the name becomes the pid); BENCH_MEMORY_TRACE=<file> appends memory figures every second;
+//   `%p` in the name becomes the pid, `%n` the collection's number); BENCH_MEMORY_TRACE=<file> appends memory figures every second;
 // - the process exits when the bench that started it is gone (no orphaned servers after a crash).
 // It does nothing else; the code under test is unchanged.
 import { heapStats } from 'bun:jsc';
 import { appendFileSync, writeFileSync } from 'node:fs';
 
+let collections = 0;
 process.on('SIGUSR2', () => {
   Bun.gc(true);
   const file = process.env.BENCH_HEAP_STATS;
-  if (file) writeFileSync(file.replace('%p', String(process.pid)), JSON.stringify({ ...heapStats(), memoryUsage: process.memoryUsage() }));
+  const name = file?.replace('%p', String(process.pid)).replace('%n', String(++collections));
+  if (name) writeFileSync(name, JSON.stringify({ ...heapStats(), memoryUsage: process.memoryUsage() }));
 });
 const parent = process.ppid;
 setInterval(() => {

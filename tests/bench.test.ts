@@ -1,5 +1,6 @@
-// The benchmark's quick mode end to end: it starts mayfly, the raw Bun server, its client processes
-// (and redis-server when installed), runs every scenario briefly and writes the table and the chart.
+// The benchmark's quick mode end to end: it starts mayfly, the raw Bun server (plain and padded to
+// mayfly's frame size), the Socket.IO peer, its client processes (and redis-server when installed),
+// runs every scenario briefly and writes the table and the chart.
 // No timing assertions: this checks that the bench works, not how fast anything is.
 import { expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,8 +20,8 @@ test('bun run bench --quick runs every scenario and writes the table and the cha
       stderr: 'pipe',
     });
     // Past the budget: SIGTERM lets the bench stop its servers and clients, SIGKILL if it hangs.
-    const stop = setTimeout(() => proc.kill('SIGTERM'), 82_000);
-    const kill = setTimeout(() => proc.kill('SIGKILL'), 86_000);
+    const stop = setTimeout(() => proc.kill('SIGTERM'), 115_000);
+    const kill = setTimeout(() => proc.kill('SIGKILL'), 120_000);
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     clearTimeout(stop);
     clearTimeout(kill);
@@ -35,18 +36,26 @@ test('bun run bench --quick runs every scenario and writes the table and the cha
       '(3) saturation',
       '(4) idle',
       '(5) join storm',
-      '(6) heavy, Redis',
+      ...(hasRedis ? ['(6) Redis mode, moderate', '(6) Redis mode, heavy'] : ['(6) Redis mode']),
       '(7) browser mix',
     ]) {
       expect(rows.some((r) => r.startsWith(`| ${scenario} |`))).toBe(true);
     }
-    // Both servers measured in the load scenarios, and no scenario failed outright.
+    // mayfly, the same-bytes raw server and the raw server measured in the load scenarios, with
+    // CPU per delivery; the Socket.IO peer where the quick pass runs it; no scenario failed outright.
     for (const scenario of ['(1) moderate', '(2) heavy', '(3) saturation', '(7) browser mix']) {
       expect(rows.some((r) => r.startsWith(`| ${scenario} | mayfly |`))).toBe(true);
       expect(rows.some((r) => r.startsWith(`| ${scenario} | raw Bun |`))).toBe(true);
+      expect(rows.some((r) => r.startsWith(`| ${scenario} | raw Bun, same bytes (`))).toBe(true);
+      expect(rows.some((r) => r.startsWith(`| ${scenario} | mayfly / same-bytes raw |`))).toBe(true);
     }
+    expect(md).toContain('| CPU µs/deliv |');
+    expect(rows.some((r) => r.startsWith('| (1) moderate | Socket.IO 4 ('))).toBe(true);
     expect(rows.some((r) => r.includes('| error |'))).toBe(false);
-    if (hasRedis) expect(rows.some((r) => r.startsWith('| (6) heavy, Redis | mayfly (redis) |') && !r.includes('skipped'))).toBe(true);
+    if (hasRedis) {
+      expect(rows.some((r) => r.startsWith('| (6) Redis mode, heavy | mayfly (redis) |'))).toBe(true);
+      expect(rows.some((r) => r.startsWith('| (6) Redis mode, heavy | Socket.IO 4 (') && r.includes('Redis adapter'))).toBe(true);
+    }
     expect(md).toContain('Rate limits set to');
     expect(md).toMatch(/\| (PASS|\*\*FAIL\*\*) \|/);
 
@@ -57,4 +66,4 @@ test('bun run bench --quick runs every scenario and writes the table and the cha
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
-}, 90_000);
+}, 130_000);

@@ -96,6 +96,9 @@ export function notAnUpgrade(c: Context<AppEnv>): Response | null {
 /** The close code a socket gets for a refusal of the room service's. */
 export const closeCodeFor = (err: RoomError): number => CLOSE_FOR[err.code] ?? CLOSE.forbidden;
 
+/** A member's admission: one object for every socket (idle sockets are what a server holds most of). */
+const MEMBER_ADMISSION: SocketData['admission'] = { guest: false };
+
 /** Decides who may connect, claiming nothing: the seat is taken in `open`. */
 async function admit(
   deps: Deps,
@@ -111,8 +114,12 @@ async function admit(
     const room = await deps.rooms.get(roomId); // 4404 when gone; arms this instance's expiry timer
     const holder: Member | null = await deps.rooms.holder(roomId, q.account?.token ?? q.token);
     data.e2e = !!room.e2e;
+    data.roomId = room.id; // the room's own string: the one parsed from the URL is dropped
     if (holder && !holder.identity.request) {
-      return { ...data, tokenHash: holder.tokenHash, identity: holder.identity, admission: { guest: false } };
+      data.tokenHash = holder.tokenHash;
+      data.identity = holder.identity;
+      data.admission = MEMBER_ADMISSION;
+      return data;
     }
     // A signed-in account not yet in the room it is let into (the lounge): it joins once the socket is open.
     if (q.account && !holder) {
@@ -288,6 +295,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
         return;
       }
       ws.data.seated = true;
+      ws.data.seating = undefined; // seated: frames no longer wait for it
       if (ws.data.closed) {
         // Closed while the seat was being taken: the close handler saw no seat, so it goes here.
         await settle(ws);
