@@ -320,6 +320,7 @@ async function run(cmd: RunCmd): Promise<RunResult> {
     timeline: Array.from(timeline, Math.round),
     counts,
     openAtEnd,
+    firstError,
   };
 }
 

@@ -4,7 +4,7 @@
 // server (a reference row) and Socket.IO 4 (bench/peers/socketio-server.mjs: what people would pick
 // instead; its Redis adapter in Redis mode).
 //
-//   bun run bench                  full run (~13 min), writes bench/results/latest.{md,svg,json}
+//   bun run bench                  full run (~10 min), writes bench/results/latest.{md,svg,json}
 //   bun run bench --quick          short sanity pass (small counts, about a minute at most)
 //   options: --out <dir>  --only moderate,heavy,…  --clients <n>  --no-redis  --no-peers  --measure <ms>
 //            --profile <dir>: run mayfly under `bun --cpu-prof` in the load scenarios and write
@@ -178,6 +178,8 @@ type Step = {
   window: { from: number; to: number };
   /** Worst latency (µs) per 100 ms slot, over all clients. */
   timeline: number[];
+  /** The first error a client saw in this step. */
+  firstError?: string;
 };
 
 type LoadResult = {
@@ -273,6 +275,7 @@ async function runStep(
     openAtEnd: open,
     window: { from: winStart, to: winEnd },
     timeline: results[0]!.timeline.map((_, i) => Math.max(...results.map((r) => r.timeline[i] ?? 0))),
+    firstError: results.find((r) => r.firstError)?.firstError,
   };
 }
 
@@ -416,7 +419,7 @@ function loadRow(scenario: string, r: LoadResult, step: Step, notes: string[] = 
       ...stalls(step.timeline),
       ...skippedNote,
       ...closeNotes,
-      ...(r.firstError ? [`first error: ${r.firstError.slice(0, 80)}`] : []),
+      ...(r.firstError || step.firstError ? [`first error: ${(r.firstError ?? step.firstError)!.slice(0, 120)}`] : []),
     ].join('; '),
   };
 }

@@ -77,6 +77,8 @@ export type RunResult = {
   timeline: number[];
   counts: Counts;
   openAtEnd: number;
+  /** The first error frame or unexpected close of the run, if any (what the errors were). */
+  firstError?: string;
 };
 
 export type StormResult = {
