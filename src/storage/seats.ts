@@ -56,6 +56,7 @@ export function setSeatLease(h: SeatHolder, tokenHash: string, leaseUntil: numbe
   const seat = h.seats.find((s) => s.tokenHash === tokenHash);
   if (!seat || seat.leaseUntil <= now) return false;
   seat.leaseUntil = leaseUntil;
+  seat.tokenHash = tokenHash; // the caller's copy of the same text (a socket's, kept for its life): held once, not twice
   return true;
 }
 

@@ -70,14 +70,14 @@ export async function upgradeSocket(c: Context<AppEnv>, kind: SocketKind, roomId
   if (who.onClose) data.onClose = who.onClose;
   const { socketCaps } = c.var.deps;
   if (!data.reject) {
-    if (!socketCaps.take(data.address, data.tokenHash || null)) {
+    if (!socketCaps.take(data.address, data.roomId, data.tokenHash || null)) {
       data.reject = { code: CLOSE.tooMany, reason: 'too many sockets' };
     } else {
       data.capped = true;
     }
   }
   if (server.upgrade(c.req.raw, { data })) return new Response(null);
-  if (data.capped) socketCaps.give(data.address, data.tokenHash || null);
+  if (data.capped) socketCaps.give(data.address, data.roomId, data.tokenHash || null);
   return c.json({ error: { code: 'upgrade_failed', message: 'WebSocket upgrade failed.' } }, 400);
 }
 
@@ -96,9 +96,6 @@ export function notAnUpgrade(c: Context<AppEnv>): Response | null {
 /** The close code a socket gets for a refusal of the room service's. */
 export const closeCodeFor = (err: RoomError): number => CLOSE_FOR[err.code] ?? CLOSE.forbidden;
 
-/** A member's admission: one object for every socket (idle sockets are what a server holds most of). */
-const MEMBER_ADMISSION: SocketData['admission'] = { guest: false };
-
 /** Decides who may connect, claiming nothing: the seat is taken in `open`. */
 async function admit(
   deps: Deps,
@@ -107,7 +104,22 @@ async function admit(
   q: SocketAdmission & { since?: string; address: string },
 ): Promise<SocketData> {
   const since = q.since !== undefined && /^\d+$/.test(q.since) ? Number(q.since) : null;
-  const data: SocketData = { kind, roomId, address: q.address, tokenHash: '', identity: null!, since, pending: null, strikes: 0 };
+  // The fields an open member socket ends up with, all declared here: one allocation per socket, no
+  // out-of-line storage (only the rare ones, set later, take some).
+  const data: SocketData = {
+    kind,
+    roomId,
+    address: q.address,
+    tokenHash: '',
+    identity: null!,
+    since,
+    pending: null,
+    strikes: 0,
+    e2e: false,
+    capped: false,
+    seating: undefined,
+    seated: false,
+  };
   const reject = (code: number, reason: string) => ({ ...data, reject: { code, reason } });
   if (q.reject) return reject(q.reject.code, q.reject.reason);
   try {
@@ -118,8 +130,7 @@ async function admit(
     if (holder && !holder.identity.request) {
       data.tokenHash = holder.tokenHash;
       data.identity = holder.identity;
-      data.admission = MEMBER_ADMISSION;
-      return data;
+      return data; // no `admission` for a member: a 13th field would take a larger JSC object per socket
     }
     // A signed-in account not yet in the room it is let into (the lounge): it joins once the socket is open.
     if (q.account && !holder) {
@@ -154,16 +165,16 @@ async function seat(deps: Deps, ws: Socket): Promise<{ code: number; reason: str
       const room = await deps.rooms.get(roomId);
       const member = await deps.rooms.joinGuest(room, admission.username, ws.data.address);
       ws.data.tokenHash = member.tokenHash;
-      if (ws.data.capped) deps.socketCaps.addMember(member.tokenHash);
+      if (ws.data.capped) deps.socketCaps.addMember(roomId, member.tokenHash);
       ws.data.identity = member.identity;
     } else if (admission?.account) {
       const { username, token } = admission.account;
       const member = await deps.rooms.joinAccount(await deps.rooms.get(roomId), username, token, ws.data.address);
       ws.data.identity = member.identity;
       // Joined just now, or by another socket of the account a moment ago: either way this socket holds the seat.
-      await deps.rooms.connected(roomId, memberOf(ws));
+      await deps.rooms.connected(roomId, memberFor(ws));
     } else {
-      await deps.rooms.connected(roomId, memberOf(ws));
+      await deps.rooms.connected(roomId, memberFor(ws));
     }
     return null;
   } catch (err) {
@@ -223,8 +234,11 @@ const E2E_WORDS =
 /** How often, at most, a socket is told of messages refused because storage is busy. */
 export const BUSY_NOTICE_MS = 5000;
 
-/** The socket's member, made once per socket (not per frame). */
-const memberOf = (ws: Socket): Member => (ws.data.member ??= { token: '', tokenHash: ws.data.tokenHash, identity: ws.data.identity });
+/** The socket's member, made once per socket (not per frame), on its first frame. */
+const memberOf = (ws: Socket): Member => (ws.data.member ??= memberFor(ws));
+
+/** The socket's member for a call of its own (opening, closing): not kept, so an idle socket holds none. */
+const memberFor = (ws: Socket): Member => ws.data.member ?? { token: '', tokenHash: ws.data.tokenHash, identity: ws.data.identity };
 
 export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
   const { hub, rooms, log, config } = deps;
@@ -265,7 +279,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     const { lastForToken } = hub.detach(ws);
     if (!lastForToken) return;
     try {
-      await rooms.disconnected(ws.data.roomId, memberOf(ws));
+      await rooms.disconnected(ws.data.roomId, memberFor(ws));
     } catch (err) {
       log.warn('socket close cleanup failed', { room_id: ws.data.roomId, error: err instanceof Error ? err.message : String(err) });
     }
@@ -392,7 +406,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     async close(ws) {
       ws.data.closed = true;
       ws.data.onClose?.();
-      if (ws.data.capped) deps.socketCaps.give(ws.data.address, ws.data.tokenHash || null);
+      if (ws.data.capped) deps.socketCaps.give(ws.data.address, ws.data.roomId, ws.data.tokenHash || null);
       // Refused, or still taking its seat (then `open` gives it up once taken).
       if (ws.data.reject || !ws.data.seated) return;
       await settle(ws);
