@@ -8,15 +8,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { RedisClient } from 'bun';
-import Redis, { type RedisOptions } from 'ioredis';
+import Redis from 'ioredis';
 import { nanoid } from 'nanoid';
 import { createLogger } from '../src/log.ts';
 import { messageEventJsonWithoutSeq } from '../src/realtime/events.ts';
-import type { Room } from '../src/rooms/types.ts';
-import { openRedis } from '../src/storage/redis.ts';
+import { connectionOptions, openRedis } from '../src/storage/redis.ts';
 import { APPEND_BATCH } from '../src/storage/redis-store.ts';
 import { cpuSeconds, freePort, pool, sleep } from './lib/common.ts';
-import { killAll, ROOT, startRedis } from './lib/procs.ts';
+import { benchRooms } from './lib/rooms.ts';
+import { killAll, portOpen, ROOT, spawnChild, startRedis } from './lib/procs.ts';
 
 const ROOMS = 500;
 const ROOM_LIST = 'bench:rooms';
@@ -54,26 +54,7 @@ const N = Number(process.argv[2] ?? 40_000);
 const SUB_N = Number(process.argv[3] ?? 200_000);
 
 /** mayfly's connection options (src/storage/redis.ts), with the command timeout it gives them. */
-const MAYFLY_OPTIONS = {
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 1,
-  retryStrategy: (times: number) => Math.min(times * 200, 2000),
-  commandTimeout: TIMEOUT_MS,
-  autoResendUnfulfilledCommands: false,
-  enableAutoPipelining: true,
-} satisfies RedisOptions;
-
-/** Child processes of this file (the publisher, redis-servers started by the checks): killed at the end. */
-const children = new Set<ReturnType<typeof Bun.spawn>>();
-const killChildren = () => {
-  for (const p of children) {
-    try {
-      p.kill('SIGKILL');
-    } catch {}
-  }
-  children.clear();
-};
-process.on('exit', killChildren);
+const MAYFLY_OPTIONS = connectionOptions(TIMEOUT_MS);
 
 const fmt = (v: number, digits = 1) => (Number.isFinite(v) ? v.toFixed(digits) : '–');
 const kfmt = (v: number) => (v >= 10_000 ? `${Math.round(v / 1000)}k` : String(Math.round(v)));
@@ -269,19 +250,16 @@ async function subscriber(url: string, rooms: string[], admin: Redis): Promise<{
         }
       });
       const cpu0 = process.cpuUsage();
-      const child = Bun.spawn([process.execPath, import.meta.path, '--publish', url, String(SUB_N)], {
-        cwd: ROOT,
+      const child = spawnChild([process.execPath, import.meta.path, '--publish', url, String(SUB_N)], {
         stdout: 'inherit',
         stderr: 'inherit',
       });
-      children.add(child);
       // Bounded: every message, or 40 s, or the publisher failing.
       const deadline = sleep(40_000);
       await Promise.race([all, deadline, child.exited.then((code) => (code ? sleep(2000) : deadline))]);
       const cpu = process.cpuUsage(cpu0);
       child.kill('SIGKILL');
       await child.exited;
-      children.delete(child);
       stop();
       if (received !== SUB_N) throw new Error(`${s.name}: received ${received} of ${SUB_N} messages (publisher exit ${child.exitCode})`);
       // seq i went to room i % 500: the sum says every message arrived once, parsed.
@@ -310,29 +288,16 @@ async function ownRedis(): Promise<OwnRedis> {
     port,
     pid: () => proc!.pid,
     async start() {
-      proc = Bun.spawn(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      proc = spawnChild(['redis-server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         stdout: 'ignore',
         stderr: 'ignore',
       });
-      children.add(proc);
-      for (let i = 0; i < 100; i++) {
-        const up = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } }).then(
-          (s) => {
-            s.end();
-            return true;
-          },
-          () => false,
-        );
-        if (up) return;
-        await sleep(50);
-      }
-      throw new Error('redis-server did not start');
+      if (!(await portOpen(port, 5000))) throw new Error('redis-server did not start');
     },
     async stop() {
       if (!proc) return;
       proc.kill('SIGKILL');
       await proc.exited;
-      children.delete(proc);
       proc = null;
     },
   };
@@ -608,22 +573,7 @@ const redisProc = await startRedis();
 const started = new Date();
 try {
   const { store, broker } = await openRedis(redisProc.url, createLogger('silent'), TIMEOUT_MS);
-  const rooms: string[] = [];
-  for (let i = 0; i < ROOMS; i++) {
-    const room: Room = {
-      id: nanoid(21),
-      name: 'b',
-      ownerName: 'o',
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3600_000,
-      maxUsers: 20,
-      idleSeconds: null,
-      passwordHash: null,
-      ownerTokenHash: null,
-    };
-    await store.createRoom(room);
-    rooms.push(room.id);
-  }
+  const rooms = await benchRooms(store, ROOMS);
   await broker.close();
   await store.close();
 
@@ -696,7 +646,6 @@ What matching mayfly's behaviours with Bun's client would take:
   writeFileSync(`${ROOT}bench/results/redis-clients.md`, md);
   console.log('written to bench/results/redis-clients.md');
 } finally {
-  killChildren();
   await redisProc.stop();
   killAll();
 }

@@ -5,9 +5,9 @@
 import { nanoid } from 'nanoid';
 import { createLogger } from '../src/log.ts';
 import { messageEvent } from '../src/realtime/events.ts';
-import type { Room } from '../src/rooms/types.ts';
 import { openRedis } from '../src/storage/redis.ts';
 import { cpuSeconds, pool } from './lib/common.ts';
+import { benchRooms } from './lib/rooms.ts';
 import { killAll, startRedis } from './lib/procs.ts';
 
 const N = Number(process.argv[2] ?? 40_000);
@@ -17,22 +17,7 @@ const ROOMS = 500;
 const redisProc = await startRedis();
 try {
   const { store, broker } = await openRedis(redisProc.url, createLogger('silent'), 3000);
-  const rooms: string[] = [];
-  for (let i = 0; i < ROOMS; i++) {
-    const room: Room = {
-      id: nanoid(21),
-      name: 'b',
-      ownerName: 'o',
-      createdAt: Date.now(),
-      expiresAt: Date.now() + 3600_000,
-      maxUsers: 20,
-      idleSeconds: null,
-      passwordHash: null,
-      ownerTokenHash: null,
-    };
-    await store.createRoom(room);
-    rooms.push(room.id);
-  }
+  const rooms = await benchRooms(store, ROOMS);
   // As RoomService.post, minus the rate limit: append, then publish unless the store already did.
   const post = async (i: number) => {
     const roomId = rooms[i % ROOMS]!;

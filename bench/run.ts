@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cpuSeconds, cpuSplit, fdCount, Hist, nowUs, rssBytes, sleep } from './lib/common.ts';
-import { ClientProc, ROOT, killAll, startRedis, startServer, type RedisProc, type ServerProc } from './lib/procs.ts';
+import { ClientProc, ROOT, killAll, startRedis, startServer, type RedisProc, type ServerKind, type ServerProc } from './lib/procs.ts';
 import { emptyCounts, type Counts, type RunResult, type SetupResult, type StormResult } from './lib/protocol.ts';
 import { newestProfile, summarize, summaryMarkdown } from './profile.ts';
 import { markdown, svg, type ChartPoint, type Report, type Row, type TargetCheck } from './lib/report.ts';
@@ -283,7 +283,6 @@ async function teardownClients(): Promise<void> {
   await Promise.all(clients.map((c) => c.ask({ cmd: 'teardown' }, 20_000).catch(() => {})));
 }
 
-type Kind = 'mayfly' | 'raw' | 'socketio';
 type RunOptions = {
   /** Saturation: one step per rate, until delivered stops growing. */
   rates?: number[];
@@ -295,7 +294,7 @@ type RunOptions = {
   name?: string;
 };
 
-const kindName = (kind: Kind) => (kind === 'raw' ? 'raw Bun' : kind === 'socketio' ? 'Socket.IO 4' : 'mayfly');
+const kindName = (kind: ServerKind) => (kind === 'raw' ? 'raw Bun' : kind === 'socketio' ? 'Socket.IO 4' : 'mayfly');
 
 /** A server's name in the rows. */
 function label(server: ServerProc, opts: RunOptions): string {
@@ -304,7 +303,7 @@ function label(server: ServerProc, opts: RunOptions): string {
   return server.kind === 'mayfly' && opts.redis ? 'mayfly (redis)' : kindName(server.kind);
 }
 
-function serverEnv(kind: Kind, opts: RunOptions): Record<string, string> {
+function serverEnv(kind: ServerKind, opts: RunOptions): Record<string, string> {
   const redis = opts.redis?.url;
   if (kind === 'mayfly') return { ...LIMITS, ...(redis ? { STORAGE_URL: redis } : {}), ...opts.env };
   if (kind === 'socketio') return { ...(redis ? { REDIS_URL: redis } : {}), ...opts.env };
@@ -318,7 +317,7 @@ const sameBytes = (bytes: number): RunOptions => {
 };
 
 /** One server under a load: setup, then one step per rate (saturation stops when delivered stops growing). */
-async function loadRun(kind: Kind, spec: LoadSpec, opts: RunOptions = {}): Promise<LoadResult> {
+async function loadRun(kind: ServerKind, spec: LoadSpec, opts: RunOptions = {}): Promise<LoadResult> {
   await ensureClients();
   const server = await startServer(kind, { env: serverEnv(kind, opts), cpuProfDir: kind === 'mayfly' ? opts.cpuProfDir : undefined });
   const name = label(server, opts);
@@ -624,7 +623,7 @@ async function settledRss(server: ServerProc): Promise<number> {
   return Number.isFinite(best) ? best : 0;
 }
 
-async function idleRun(kind: Kind, members: number) {
+async function idleRun(kind: ServerKind, members: number) {
   await ensureClients();
   const server = await startServer(kind, { env: serverEnv(kind, {}) });
   try {

@@ -29,12 +29,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/** Runs argv through sh to raise the soft fd limit to the hard one (where allowed), then execs it: same pid. */
-function spawnRaised(argv: string[], opts: Parameters<typeof Bun.spawn>[1]): Proc {
-  const p = Bun.spawn(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', ...argv], { cwd: ROOT, ...opts } as any);
+/** Starts a child process that killAll (at exit, on error, on Ctrl-C) kills if it is still running. */
+export function spawnChild(argv: string[], opts: Parameters<typeof Bun.spawn>[1] = {}): Proc {
+  const p = Bun.spawn(argv, { cwd: ROOT, ...opts } as any);
   live.add(p);
   void p.exited.then(() => live.delete(p));
   return p;
+}
+
+/** Runs argv through sh to raise the soft fd limit to the hard one (where allowed), then execs it: same pid. */
+function spawnRaised(argv: string[], opts: Parameters<typeof Bun.spawn>[1]): Proc {
+  return spawnChild(['/bin/sh', '-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"', ...argv], opts);
+}
+
+/** Waits until something accepts TCP connections on the loopback port; false after `ms` or once `gone()`. */
+export async function portOpen(port: number, ms: number, gone: () => boolean = () => false): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
+      sock.end();
+      return true;
+    } catch {
+      if (gone() || Date.now() > until) return false;
+      await sleep(50);
+    }
+  }
 }
 
 /** Keeps the last few KiB a child wrote, for error messages, without letting its pipe fill up. */
@@ -90,20 +110,16 @@ function findNode(): { path: string; runtime: string } | null {
 /** argv and runtime of a server: mayfly (`bun src/index.ts`), the raw server or the Socket.IO peer. */
 function serverCommand(kind: ServerKind, cpuProfDir?: string): { argv: string[]; runtime: string } {
   const bun = `Bun ${Bun.version}`;
+  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
   if (kind === 'socketio') {
     const entry = 'bench/peers/socketio-server.mjs';
     const n = findNode();
     // The peer polls its parent and has its own SIGUSR2 → GC hook: no guard.ts.
-    if (n) {
-      const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [];
-      return { argv: [n.path, '--expose-gc', ...prof, entry], runtime: n.runtime };
-    }
-    const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, '--cpu-prof-md'] : [];
+    if (n) return { argv: [n.path, '--expose-gc', ...prof, entry], runtime: n.runtime };
     return { argv: [BUN, ...prof, entry], runtime: bun };
   }
-  const prof = cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, '--cpu-prof-md'] : [];
   const entry = kind === 'mayfly' ? 'src/index.ts' : 'bench/raw-server.ts';
-  return { argv: [BUN, '--preload', './bench/guard.ts', ...prof, entry], runtime: bun };
+  return { argv: [BUN, '--preload', './bench/guard.ts', ...prof, ...(cpuProfDir ? ['--cpu-prof-md'] : []), entry], runtime: bun };
 }
 
 /** Starts mayfly, the raw server or the Socket.IO peer as a child process and waits until it answers. */
@@ -164,17 +180,7 @@ export async function startRedis(): Promise<RedisProc> {
       stderr: 'ignore',
     },
   );
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const sock = await Bun.connect({ hostname: '127.0.0.1', port, socket: { data() {} } });
-      sock.end();
-      break;
-    } catch {
-      if (proc.exitCode !== null || Date.now() > until) throw new Error('redis-server did not start');
-      await sleep(50);
-    }
-  }
+  if (!(await portOpen(port, 10_000, () => proc.exitCode !== null))) throw new Error('redis-server did not start');
   return {
     url: `redis://127.0.0.1:${port}`,
     pid: proc.pid,

@@ -155,7 +155,8 @@ class HotLimit {
 }
 
 export class Limits {
-  private limiters: Record<LimitName, Limiter>;
+  /** Every limit but the hot ones of memory mode (those are `local`). */
+  private limiters: Partial<Record<LimitName, Limiter>> = {};
   /** Hot limits in Redis mode: here first, then in Redis. */
   private hot: Partial<Record<LimitName, HotLimit>> = {};
   /** Hot limits in memory mode: only here. */
@@ -171,16 +172,16 @@ export class Limits {
   constructor(config: Config, opts: { redis?: RedisClient; prefix?: string } = {}) {
     const specs = limitSpecs(config);
     this.exempt = new Set(config.RATE_LIMIT_EXEMPT);
-    this.limiters = {} as Record<LimitName, Limiter>;
     this.exemptable = {} as Record<LimitName, boolean>;
     for (const [name, spec] of Object.entries(specs) as [LimitName, Spec][]) {
       const options = { points: spec.points, duration: spec.seconds, keyPrefix: `${opts.prefix ?? 'mayfly'}:limit:${name}` };
-      this.limiters[name] = opts.redis ? new RateLimiterRedis({ ...options, storeClient: opts.redis }) : new RateLimiterMemory(options);
-      if (spec.hot) {
-        const here = new LocalWindow(spec.points, spec.seconds * 1000);
-        if (opts.redis) this.hot[name] = new HotLimit(here, this.limiters[name] as RateLimiterRedis);
-        else this.local[name] = here;
-      }
+      const here = spec.hot ? new LocalWindow(spec.points, spec.seconds * 1000) : null;
+      if (opts.redis) {
+        const shared = new RateLimiterRedis({ ...options, storeClient: opts.redis });
+        this.limiters[name] = shared;
+        if (here) this.hot[name] = new HotLimit(here, shared);
+      } else if (here) this.local[name] = here;
+      else this.limiters[name] = new RateLimiterMemory(options);
       this.exemptable[name] = spec.exemptable;
     }
   }
@@ -205,7 +206,7 @@ export class Limits {
       const used = countHere(local, key);
       return typeof used === 'number' ? OK : used;
     }
-    return this.limiters[name].consume(key).then(
+    return this.limiters[name]!.consume(key).then(
       () => OK,
       (err: unknown): LimitResult => {
         if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: Math.max(1, err.msBeforeNext) };
@@ -221,7 +222,7 @@ export class Limits {
       const { used, retryAfterMs } = here.used(key);
       return used >= here.points ? { ok: false, retryAfterMs } : OK;
     }
-    const limiter = this.limiters[name];
+    const limiter = this.limiters[name]!;
     try {
       const res = await limiter.get(key);
       if (res && res.consumedPoints >= limiter.points) return { ok: false, retryAfterMs: Math.max(1, res.msBeforeNext) };

@@ -40,14 +40,9 @@ export function parseClusterUrl(url: string): {
   return { nodes, tls: m[1] === 'rediss', username, password };
 }
 
-/** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */
-export async function openRedis(
-  url: string,
-  log: Logger,
-  timeoutMs: number,
-  hooks: { batched?: (size: number, seconds: number) => void } = {},
-) {
-  const connection = {
+/** How mayfly's connections to Redis behave (each node's, on a Cluster); timeoutMs: see openRedis. */
+export const connectionOptions = (timeoutMs: number) =>
+  ({
     // Fail fast while Redis is down (a clear error to the user) instead of queueing silently;
     // ioredis keeps reconnecting in the background and everything resumes when Redis is back.
     enableOfflineQueue: false,
@@ -60,7 +55,16 @@ export async function openRedis(
     autoResendUnfulfilledCommands: false,
     // Commands issued in the same tick go out as one write.
     enableAutoPipelining: true,
-  } satisfies RedisOptions;
+  }) satisfies RedisOptions;
+
+/** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */
+export async function openRedis(
+  url: string,
+  log: Logger,
+  timeoutMs: number,
+  hooks: { batched?: (size: number, seconds: number) => void } = {},
+) {
+  const connection = connectionOptions(timeoutMs);
   let options: Parameters<typeof redisDriver>[0];
   if (isClusterUrl(url)) {
     const { nodes, tls, username, password } = parseClusterUrl(url);
