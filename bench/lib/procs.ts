@@ -119,7 +119,9 @@ function serverCommand(kind: ServerKind, cpuProfDir?: string): { argv: string[];
     return { argv: [BUN, ...prof, entry], runtime: bun };
   }
   const entry = kind === 'mayfly' ? 'src/index.ts' : 'bench/raw-server.ts';
-  return { argv: [BUN, '--preload', './bench/guard.ts', ...prof, ...(cpuProfDir ? ['--cpu-prof-md'] : []), entry], runtime: bun };
+  // BENCH_MAYFLY_BUN_FLAGS: extra runtime flags for mayfly only (e.g. --smol), to try a setting.
+  const extra = kind === 'mayfly' ? (process.env.BENCH_MAYFLY_BUN_FLAGS ?? '').split(' ').filter(Boolean) : [];
+  return { argv: [BUN, ...extra, '--preload', './bench/guard.ts', ...prof, ...(cpuProfDir ? ['--cpu-prof-md'] : []), entry], runtime: bun };
 }
 
 /** Starts mayfly, the raw server or the Socket.IO peer as a child process and waits until it answers. */

@@ -529,7 +529,7 @@ export class RoomService {
 
   async history(roomId: string, query: { afterSeq?: number; offset?: number; limit?: number }): Promise<Message[]> {
     const limit = Math.min(query.limit ?? this.deps.config.HISTORY_LIMIT, this.deps.config.HISTORY_LIMIT);
-    return this.deps.store.messages(roomId, { ...query, limit });
+    return this.deps.store.messages(roomId, { ...query, limit, keep: this.deps.config.HISTORY_LIMIT });
   }
 
   /** Owner only: the room ends for everyone at once. */

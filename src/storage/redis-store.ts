@@ -275,9 +275,14 @@ return 1
 // instance the trip). Who listens is read from the room's `listeners` field (instance ids, comma-
 // separated), which instances join after their subscription is confirmed and leave before they
 // unsubscribe, over this same connection: so it never misses a listener for a script that runs
-// after it. ARGV[6] is the caller's instance id. Replies with the seqs joined by commas, 0 for a room that is gone.
-// Appending and publishing in one script means every instance receives a room's messages in seq order.
-// Each room's existence is checked inside: a message for an expired room must not recreate its keys.
+// after it. ARGV[6] is the caller's instance id. Replies with the seqs joined by commas (in the
+// batch's order), 0 for a room that is gone.
+// The lines are grouped by room first: a room with k messages in the batch costs one HMGET, one
+// HINCRBY by k and one RPUSH of k values, not k of each (under load a batch holds several of a
+// busy room's messages). A room's messages keep their order, so every instance receives them in
+// seq order. Each room's existence is checked: a message for an expired room must not recreate its keys.
+// History is trimmed once it holds a quarter more than its limit, not on every message: dropping
+// the oldest entry costs about as much as the append itself. Reads take only the newest `limit`.
 // The keys are built here from the room ids. On standalone Redis a batch spans any rooms; on a
 // Redis Cluster every room of one call shares a slot, the call declares their keys (KEYS: each
 // room's state and msgs, for routing and Redis's same-slot check) and ARGV[7] = 's' publishes with
@@ -289,37 +294,61 @@ local margin = tonumber(ARGV[3])
 local prefix = ARGV[4]
 local batch = ARGV[5]
 local me = ARGV[6]
+local slack = math.floor(limit / 4)
 -- On a Redis Cluster: sharded pub/sub, on the room's own slot (every room of one call shares it).
 local pubcmd = 'PUBLISH'
 if ARGV[7] == 's' then pubcmd = 'SPUBLISH' end
-local out = {}
+-- Each room's lines, in the order rooms first appear: flat triples (line number, mode, body).
+local rooms = {}
+local lines = {}
+local count = 0
 local pos = 1
 while pos < #batch do
   local tab = string.find(batch, '\\t', pos, true)
   local nl = string.find(batch, '\\n', tab, true)
-  local mode = string.sub(batch, pos, pos)
-  local room = prefix .. ':room:{' .. string.sub(batch, pos + 1, tab - 1) .. '}'
-  local body = string.sub(batch, tab + 2, nl - 1)
+  count = count + 1
+  local id = string.sub(batch, pos + 1, tab - 1)
+  local group = lines[id]
+  if not group then
+    group = {}
+    lines[id] = group
+    rooms[#rooms + 1] = id
+  end
+  local g = #group
+  group[g + 1] = count
+  group[g + 2] = string.sub(batch, pos, pos)
+  group[g + 3] = string.sub(batch, tab + 2, nl - 1)
   pos = nl + 1
+end
+local out = {}
+for _, id in ipairs(rooms) do
+  local group = lines[id]
+  local k = #group / 3
+  local room = prefix .. ':room:{' .. id .. '}'
   local state = room .. ':state'
   local fields = redis.call('HMGET', state, 'expiresAt', 'listeners')
   local exp = fields[1]
   if not exp or tonumber(exp) <= now then
-    out[#out + 1] = 0
+    for j = 1, #group, 3 do out[group[j]] = 0 end
   else
-    local seq = redis.call('HINCRBY', state, 'seq', 1)
-    local json = '{"seq":' .. seq .. ',' .. body
-    local msgs = room .. ':msgs'
-    local n = redis.call('RPUSH', msgs, json)
-    if n == 1 then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
-    if n > limit then redis.call('LTRIM', msgs, -limit, -1) end
-    local publish = mode == 'p'
-    if mode == 'l' then
-      publish = fields[2] ~= me
-      if not publish then seq = -seq end
+    local seq = redis.call('HINCRBY', state, 'seq', k) - k
+    local alone = fields[2] == me
+    local jsons = {}
+    for j = 1, #group, 3 do
+      seq = seq + 1
+      local json = '{"seq":' .. seq .. ',' .. group[j + 2]
+      jsons[#jsons + 1] = json
+      if group[j + 1] == 'p' or not alone then
+        redis.call(pubcmd, room, json)
+        out[group[j]] = seq
+      else
+        out[group[j]] = -seq
+      end
     end
-    if publish then redis.call(pubcmd, room, json) end
-    out[#out + 1] = seq
+    local msgs = room .. ':msgs'
+    local n = redis.call('RPUSH', msgs, unpack(jsons))
+    if n == k then redis.call('PEXPIREAT', msgs, tonumber(exp) + margin) end
+    if n > limit + slack then redis.call('LTRIM', msgs, -limit, -1) end
   end
 end
 return table.concat(out, ',')
@@ -345,8 +374,8 @@ export type RedisClient = Redis | Cluster;
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
-/** Messages waiting for one script call at most, and waiting for Redis at most (then refused). */
-const MAX_BATCH = 256;
+/** Messages in one script call at most, and waiting for Redis at most (then refused). */
+const MAX_BATCH = 1024;
 export const MAX_APPENDING = 20_000;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
@@ -366,8 +395,12 @@ export class RedisRoomStore implements RoomStore {
   /** On a Redis Cluster: appends are batched per slot, and published with SPUBLISH. */
   private readonly cluster: boolean;
 
+  /** Messages not yet sent to Redis. */
   private appends: PendingAppend[] = [];
+  /** Messages sent or waiting, not yet answered (admission control). */
   private appending = 0;
+  /** Batches on their way to Redis, not yet answered. */
+  private calling = 0;
   readonly publishesMessages = true;
 
   /**
@@ -648,19 +681,25 @@ export class RedisRoomStore implements RoomStore {
     this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
-      // Messages that arrive in the same turn of the event loop share one script call. A full batch
-      // goes at once: under load a turn can take long (timers and immediates wait for the sockets'
-      // I/O), and waiting for it would add that time to every message.
-      if (this.appends.length >= MAX_BATCH) void this.flushAppends();
-      else if (this.appends.length === 1) setImmediate(() => void this.flushAppends());
+      // Messages that arrive in the same turn of the event loop share one script call. While a call
+      // is on its way, new messages gather and go together once it is answered: the busier Redis
+      // is, the larger its batches (a room's messages then share their commands in the script). A
+      // full batch goes at once: under load a turn can take long (timers and immediates wait for the
+      // sockets' I/O), and waiting for it would add that time to every message.
+      if (this.appends.length >= MAX_BATCH) this.sendBatch();
+      else if (this.appends.length === 1 && this.calling === 0) setImmediate(() => this.calling === 0 && this.sendBatch());
     });
   }
 
-  private async flushAppends(): Promise<void> {
-    const queued = this.appends.splice(0);
-    const calls: Array<Promise<void>> = [];
-    for (let i = 0; i < queued.length; i += MAX_BATCH) calls.push(this.appendBatch(queued.slice(i, i + MAX_BATCH)));
-    await Promise.all(calls);
+  /** Sends up to a batch of the waiting messages; once answered, the next goes if none is on its way. */
+  private sendBatch(): void {
+    if (this.appends.length === 0) return;
+    const batch = this.appends.splice(0, MAX_BATCH);
+    this.calling++;
+    void this.appendBatch(batch).finally(() => {
+      this.calling--;
+      if (this.calling === 0) this.sendBatch();
+    });
   }
 
   private async appendBatch(batch: PendingAppend[]): Promise<void> {
@@ -690,13 +729,13 @@ export class RedisRoomStore implements RoomStore {
     const { event, own, batched } = this.codec;
     const started = performance.now();
     const jsons: string[] = [];
-    let text = '';
-    for (const a of group) {
-      const json = event(a.roomId, a.draft);
-      jsons.push(json);
-      text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
-    }
     try {
+      let text = '';
+      for (const a of group) {
+        const json = event(a.roomId, a.draft);
+        jsons.push(json);
+        text += `${own?.listening(a.roomId) ? 'l' : 'p'}${a.roomId}\t${json}\n`;
+      }
       const args = [String(limit), String(Date.now()), String(KEY_MARGIN_MS), this.prefix, text, own?.instance ?? ''] as const;
       // On a Cluster the keys are declared (routing, same-slot check) and 's' publishes with SPUBLISH.
       const keys = this.cluster ? [...new Set(group.map((a) => a.roomId))].flatMap((id) => [this.keys(id).state, this.keys(id).msgs]) : [];
@@ -724,7 +763,8 @@ export class RedisRoomStore implements RoomStore {
 
   messages(roomId: string, query: HistoryQuery): Promise<Message[]> {
     return this.guard(async () => {
-      const all = (await this.redis.lrange(this.keys(roomId).msgs, 0, -1)).map(messageFromEventJson);
+      // The list may hold up to a quarter more than the history limit between trims (APPEND_BATCH).
+      const all = (await this.redis.lrange(this.keys(roomId).msgs, -query.keep, -1)).map(messageFromEventJson);
       if (all.length === 0) return [];
       let from: number;
       if (query.afterSeq !== undefined) from = all.findIndex((m) => m.seq > query.afterSeq!);

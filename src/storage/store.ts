@@ -8,6 +8,11 @@ export type HistoryQuery = {
   offset?: number;
   /** At most this many; with neither afterSeq nor offset, the most recent ones. */
   limit: number;
+  /**
+   * The room's history limit, as given to appendMessage: only the newest this many messages count
+   * (Redis trims its list in steps, so it may hold a few more between trims).
+   */
+  keep: number;
 };
 
 export type SeatChange = { users: string[] };

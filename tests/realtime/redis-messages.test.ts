@@ -93,6 +93,48 @@ describe.skipIf(!hasRedis)('Redis mode message path', () => {
     sb.close();
   });
 
+  test('history is trimmed in steps: Redis holds at most a quarter more than the limit, readers get exactly the newest', async () => {
+    const small = await startTestServer({ STORAGE_URL: redis.url, HISTORY_LIMIT: '8', MESSAGE_RATE: '10000', MESSAGE_BURST: '10000' });
+    try {
+      const room = await createRoom(small.origin);
+      const ann = await joinRoom(small.origin, room.room_id, 'ann');
+      const sa = await connect(`${small.wsOrigin}/rooms/${room.room_id}/ws?token=${ann.token}`);
+      await sa.type('history');
+      const msgs = `mayfly:room:{${room.room_id}}:msgs`;
+      const lengths: number[] = [];
+      for (let i = 1; i <= 23; i++) {
+        sa.send({ type: 'message', content: `m${i}` });
+        await waitFor(() => sa.of('message').length >= i, 5000, `message ${i}`);
+        lengths.push(await probe.llen(msgs));
+      }
+      // Limit 8, slack 2: the list grows to 10, then is cut back to 8 (not trimmed on every message).
+      expect(Math.max(...lengths)).toBe(10);
+      expect(lengths.slice(7, 12)).toEqual([8, 9, 10, 8, 9]);
+      const newest = Array.from({ length: 8 }, (_, i) => `m${16 + i}`);
+      const res = await fetch(`${small.origin}/rooms/${room.room_id}/messages?limit=100`, {
+        headers: { authorization: `Bearer ${ann.token}` },
+      });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { messages: Array<{ content: string }> };
+      expect(body.messages.map((m) => m.content)).toEqual(newest);
+      // offset counts from the oldest kept message, not from the untrimmed list.
+      const page = (await (
+        await fetch(`${small.origin}/rooms/${room.room_id}/messages?offset=2&limit=3`, {
+          headers: { authorization: `Bearer ${ann.token}` },
+        })
+      ).json()) as typeof body;
+      expect(page.messages.map((m) => m.content)).toEqual(newest.slice(2, 5));
+      // A fresh socket's catch-up is the same newest eight.
+      const sb = await connect(`${small.wsOrigin}/rooms/${room.room_id}/ws?token=${ann.token}`);
+      const history = (await sb.type('history')) as unknown as { messages: Array<{ content: string }> };
+      expect(history.messages.map((m) => m.content)).toEqual(newest);
+      sa.close();
+      sb.close();
+    } finally {
+      await small.stop();
+    }
+  });
+
   test('a message that overtakes an earlier one waits for it, briefly, then goes out anyway', async () => {
     const pub = new Redis(redis.url);
     const broker = new RedisBroker(pub, createLogger('silent'));

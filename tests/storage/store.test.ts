@@ -233,22 +233,39 @@ for (const backend of backends) {
       const out = await Promise.all(Array.from({ length: 60 }, (_, i) => store.appendMessage(r.id, draft(`m${i}`), 200)));
       const seqs = out.map((m) => m!.seq).sort((a, b) => a - b);
       expect(seqs).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
-      const history = await store.messages(r.id, { limit: 200 });
+      const history = await store.messages(r.id, { limit: 200, keep: 200 });
       expect(history.map((m) => m.seq)).toEqual(seqs);
+    });
+
+    test('appends to several rooms at once (one of them gone): each room numbers its own in order', async () => {
+      const [a, b, c] = [room(), room(), room()];
+      for (const r of [a, b, c]) await store.createRoom(r);
+      await store.deleteRoom(c.id);
+      const sends = Array.from({ length: 30 }, (_, i) => ({ r: [a, b, c][i % 3]!, content: `m${i}` }));
+      const out = await Promise.all(sends.map(({ r, content }) => store.appendMessage(r.id, draft(content), 200)));
+      for (const r of [a, b]) {
+        const mine = out.filter((_, i) => sends[i]!.r === r);
+        expect(mine.map((m) => m!.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+        expect(mine.map((m) => m!.content)).toEqual(sends.filter((x) => x.r === r).map((x) => x.content));
+        const history = await store.messages(r.id, { limit: 200, keep: 200 });
+        expect(history.map((m) => m.content)).toEqual(mine.map((m) => m!.content));
+      }
+      expect(out.filter((_, i) => sends[i]!.r === c)).toEqual(Array(10).fill(null));
+      expect(await store.messages(c.id, { limit: 200, keep: 200 })).toEqual([]);
     });
 
     test('history keeps the newest messages; offset counts from the oldest kept; afterSeq catches up', async () => {
       const r = room();
       await store.createRoom(r);
       for (let i = 1; i <= 12; i++) await store.appendMessage(r.id, draft(`m${i}`), 5);
-      const kept = await store.messages(r.id, { limit: 100 });
+      const kept = await store.messages(r.id, { limit: 100, keep: 5 });
       expect(kept.map((m) => m.content)).toEqual(['m8', 'm9', 'm10', 'm11', 'm12']);
-      expect((await store.messages(r.id, { limit: 2 })).map((m) => m.seq)).toEqual([11, 12]);
-      expect((await store.messages(r.id, { limit: 2, offset: 1 })).map((m) => m.seq)).toEqual([9, 10]);
-      expect((await store.messages(r.id, { limit: 100, afterSeq: 10 })).map((m) => m.seq)).toEqual([11, 12]);
-      expect((await store.messages(r.id, { limit: 100, afterSeq: 2 })).map((m) => m.seq)).toEqual([8, 9, 10, 11, 12]);
-      expect(await store.messages(r.id, { limit: 100, afterSeq: 12 })).toEqual([]);
-      expect(await store.messages(r.id, { limit: 100, offset: 9 })).toEqual([]);
+      expect((await store.messages(r.id, { limit: 2, keep: 5 })).map((m) => m.seq)).toEqual([11, 12]);
+      expect((await store.messages(r.id, { limit: 2, offset: 1, keep: 5 })).map((m) => m.seq)).toEqual([9, 10]);
+      expect((await store.messages(r.id, { limit: 100, afterSeq: 10, keep: 5 })).map((m) => m.seq)).toEqual([11, 12]);
+      expect((await store.messages(r.id, { limit: 100, afterSeq: 2, keep: 5 })).map((m) => m.seq)).toEqual([8, 9, 10, 11, 12]);
+      expect(await store.messages(r.id, { limit: 100, afterSeq: 12, keep: 5 })).toEqual([]);
+      expect(await store.messages(r.id, { limit: 100, offset: 9, keep: 5 })).toEqual([]);
     });
 
     test('ping answers while the backend is up', async () => {
@@ -498,7 +515,7 @@ for (const backend of backends) {
       expect((await store.identity(r.id, 't1'))?.username).toBe('ivy');
       expect((await store.seats(r.id, Date.now())).map((x) => x.username)).toEqual(['ivy']);
       expect((await store.appendMessage(r.id, draft('after'), 50))?.seq).toBe(2);
-      expect((await store.messages(r.id, { limit: 10 })).map((m) => m.content)).toEqual(['before', 'after']);
+      expect((await store.messages(r.id, { limit: 10, keep: 50 })).map((m) => m.content)).toEqual(['before', 'after']);
       expect((await store.join(r.id, 't2', ident('jo'), lease())).ok).toBe(true);
       // and it does end at the new end
       await Bun.sleep(now + 1800 - Date.now() + 100);
