@@ -241,12 +241,33 @@ export function parseClientFrame(json: unknown, e2e = false): { success: true; d
   if (json !== null && typeof json === 'object') {
     const frame = json as { type?: unknown; content?: unknown };
     if (frame.type === 'message' && typeof frame.content === 'string') {
-      const content = frame.content.trim();
-      if (content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content) && content.isWellFormed())
-        return { success: true, data: { type: 'message', content } };
+      const content = validContent(frame.content);
+      if (content !== null) return { success: true, data: { type: 'message', content } };
     } else if (frame.type === 'typing') return { success: true, data: { type: 'typing' } };
   }
   return ClientFrame.safeParse(json);
+}
+
+/** `Content`'s rules checked directly: the trimmed content, or null when zod would refuse it. */
+function validContent(raw: string): string | null {
+  const content = raw.trim();
+  return content.length >= 1 && content.length <= LIMITS.content && !CONTROL.test(content) && content.isWellFormed() ? content : null;
+}
+
+const MESSAGE_OPEN = '{"type":"message","content":"';
+/** What a JSON string holds only escaped: a quote, a backslash, a control character. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+
+/**
+ * A message frame as API clients write it (`JSON.stringify({ type: 'message', content })`) whose
+ * content has nothing escaped: its valid content, read without JSON.parse (an object and a string
+ * less per message). Anything else, an invalid content included, is null and goes the general way,
+ * which parses it and words any error.
+ */
+export function plainMessageContent(raw: string): string | null {
+  if (!raw.startsWith(MESSAGE_OPEN) || !raw.endsWith('"}')) return null;
+  const inner = raw.slice(MESSAGE_OPEN.length, -2);
+  return NEEDS_ESCAPE.test(inner) ? null : validContent(inner);
 }
 
 /** Flattens a zod error into `{ field: message }` for error bodies and form pages. */

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { errorEvent, historyEvent } from '../realtime/events.ts';
 import { CLOSE, type Socket, type SocketData, type SocketKind } from '../realtime/hub.ts';
 import { RoomError } from '../rooms/errors.ts';
-import { type ClientFrame, LIMITS, parseClientFrame, Username } from '../rooms/schema.ts';
+import { type ClientFrame, LIMITS, parseClientFrame, plainMessageContent, Username } from '../rooms/schema.ts';
 import { type Actor, hashToken, type Member } from '../rooms/service.ts';
 import { StorageBusyError, StorageTimeoutError } from '../storage/store.ts';
 import { messageJson } from './present.ts';
@@ -274,6 +274,30 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
     if (notice.count === 1) setTimeout(() => tell(ws, code), BUSY_NOTICE_MS - since); // the rest, together
   };
 
+  /** A frame the room service refused or could not store: the socket is told why (a message's text kept). */
+  const refused = (ws: Socket, err: unknown, isMessage: boolean) => {
+    if (err instanceof RoomError) {
+      sendError(ws, err.code, err.message, undefined, isMessage);
+      if (err.code === 'too_many_messages' && ++ws.data.strikes > config.MESSAGE_BURST) hub.close(ws, CLOSE.tooMany, 'too many messages');
+      if (err.code === 'not_found') hub.close(ws, CLOSE.gone, 'room gone');
+      return;
+    }
+    if (err instanceof StorageBusyError) return refuseLater(ws, 'storage_busy');
+    if (err instanceof StorageTimeoutError) return refuseLater(ws, 'storage_unavailable');
+    log.warn('socket frame failed', { room_id: ws.data.roomId, error: err instanceof Error ? err.message : String(err) });
+    sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.', undefined, isMessage);
+  };
+
+  /** Posts a message from the socket; a refusal is told to it. */
+  const post = async (ws: Socket, content: string) => {
+    try {
+      await rooms.post(ws.data.roomId, memberOf(ws), content, ws.data.address);
+      ws.data.strikes = 0;
+    } catch (err) {
+      refused(ws, err, true);
+    }
+  };
+
   /** A seated socket is gone: off the hub, and the seat given up if it was its token's last socket here. */
   const settle = async (ws: Socket) => {
     const { lastForToken } = hub.detach(ws);
@@ -356,6 +380,9 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       if (ws.data.removed) return;
       const { roomId } = ws.data;
       if (typeof raw !== 'string') return sendError(ws, 'binary_not_supported', 'Send text frames containing JSON.');
+      // The common frame, a plain message as API clients write it, is read without JSON.parse.
+      const plain = ws.data.kind === 'ws' && !ws.data.e2e ? plainMessageContent(raw) : null;
+      if (plain !== null) return post(ws, plain);
       let json: unknown;
       try {
         json = JSON.parse(raw);
@@ -376,10 +403,8 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
       const isMessage = frame.data.type === 'message';
       try {
         const f = frame.data;
-        if (f.type === 'message') {
-          await rooms.post(roomId, memberOf(ws), f.content, ws.data.address);
-          ws.data.strikes = 0;
-        } else if (f.type === 'typing') {
+        if (f.type === 'message') return await post(ws, f.content);
+        if (f.type === 'typing') {
           const now = performance.now();
           if (ws.data.typingAt !== undefined && now - ws.data.typingAt < 1000) return;
           ws.data.typingAt = now;
@@ -389,17 +414,7 @@ export function socketHandlers(deps: Deps): WebSocketHandler<SocketData> {
           await ownerFrame(deps, roomId, { member: memberOf(ws) }, f);
         }
       } catch (err) {
-        if (err instanceof RoomError) {
-          sendError(ws, err.code, err.message, undefined, isMessage);
-          if (err.code === 'too_many_messages' && ++ws.data.strikes > config.MESSAGE_BURST)
-            hub.close(ws, CLOSE.tooMany, 'too many messages');
-          if (err.code === 'not_found') hub.close(ws, CLOSE.gone, 'room gone');
-          return;
-        }
-        if (err instanceof StorageBusyError) return refuseLater(ws, 'storage_busy');
-        if (err instanceof StorageTimeoutError) return refuseLater(ws, 'storage_unavailable');
-        log.warn('socket frame failed', { room_id: roomId, error: err instanceof Error ? err.message : String(err) });
-        sendError(ws, 'storage_unavailable', 'Storage is unavailable; your message was not sent. Try again shortly.', undefined, isMessage);
+        refused(ws, err, isMessage);
       }
     },
 

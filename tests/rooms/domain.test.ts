@@ -2,7 +2,16 @@
 import { describe, expect, test } from 'bun:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { Limits, PasswordGate, retryAfterSeconds } from '../../src/rooms/limits.ts';
-import { ClientFrame, Content, createRoomSchema, fieldErrors, JoinSchema, parseClientFrame, Username } from '../../src/rooms/schema.ts';
+import {
+  ClientFrame,
+  Content,
+  createRoomSchema,
+  fieldErrors,
+  JoinSchema,
+  parseClientFrame,
+  plainMessageContent,
+  Username,
+} from '../../src/rooms/schema.ts';
 import { messageEvent, messageEventJsonWithoutSeq } from '../../src/realtime/events.ts';
 import { guestName, hashToken } from '../../src/rooms/service.ts';
 import { RoomTimers } from '../../src/rooms/timers.ts';
@@ -94,7 +103,26 @@ describe('schemas', () => {
       const zod = ClientFrame.safeParse(frame);
       expect(fast.success).toBe(zod.success);
       if (fast.success && zod.success) expect(fast.data).toEqual(zod.data);
+      // A frame read without JSON.parse gives what parsing it gives, or is left to the general way.
+      const raw = JSON.stringify(frame);
+      if (raw === undefined) continue;
+      const plain = plainMessageContent(raw);
+      if (plain !== null) expect(zod.data).toEqual({ type: 'message', content: plain });
     }
+    // Not the exact shape API clients write: the general way (JSON.parse), which words any error.
+    for (const raw of [
+      '{"content":"hi","type":"message"}',
+      '{"type":"message","content":"hi"} ',
+      '{"type":"message","content":"hi","x":1}',
+      '{"type":"message","content":"a\\"b"}',
+      '{"type":"message","content":"a\\u0041"}',
+      '{"type":"message","content":"a\tb"}',
+      '{"type":"message","content":"}',
+      '{"type":"message","content":"   "}',
+    ])
+      expect(plainMessageContent(raw)).toBeNull();
+    expect(plainMessageContent('{"type":"message","content":"  hello 🦋 "}')).toBe('hello 🦋');
+    expect(plainMessageContent(JSON.stringify({ type: 'message', content: 'x'.repeat(2000) }))).toBe('x'.repeat(2000));
   });
 
   test('a message event written out directly is the JSON of the event without seq', () => {
