@@ -76,7 +76,7 @@ export class Metrics {
     this.redisBatchSize = new Histogram({
       name: 'mayfly_redis_append_batch_size',
       help: 'Messages appended per Redis script call (Redis mode).',
-      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024],
       registers,
     });
     const gauge = (name: string, help: string, read: (g: Gauge) => void, labelNames: string[] = []) =>
