@@ -376,6 +376,7 @@ const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
 /** Messages in one script call at most, and waiting for Redis at most (then refused). */
 const MAX_BATCH = 1024;
+
 export const MAX_APPENDING = 20_000;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
@@ -399,8 +400,6 @@ export class RedisRoomStore implements RoomStore {
   private appends: PendingAppend[] = [];
   /** Messages sent or waiting, not yet answered (admission control). */
   private appending = 0;
-  /** Batches on their way to Redis, not yet answered. */
-  private calling = 0;
   readonly publishesMessages = true;
 
   /**
@@ -681,25 +680,21 @@ export class RedisRoomStore implements RoomStore {
     this.appending++;
     return new Promise((resolve, reject) => {
       this.appends.push({ roomId, draft, historyLimit, resolve, reject });
-      // Messages that arrive in the same turn of the event loop share one script call. While a call
-      // is on its way, new messages gather and go together once it is answered: the busier Redis
-      // is, the larger its batches (a room's messages then share their commands in the script). A
-      // full batch goes at once: under load a turn can take long (timers and immediates wait for the
-      // sockets' I/O), and waiting for it would add that time to every message.
+      // Messages that arrive in the same turn of the event loop share one script call, sent at once
+      // even while earlier ones are unanswered (the append is left out of ioredis' auto-pipelining,
+      // which lets one pipeline be on its way at a time). A full batch goes at once: under load a turn
+      // can take long (timers and immediates wait for the sockets' I/O), and waiting for it would add
+      // that time to every message.
       if (this.appends.length >= MAX_BATCH) this.sendBatch();
-      else if (this.appends.length === 1 && this.calling === 0) setImmediate(() => this.calling === 0 && this.sendBatch());
+      else if (this.appends.length === 1) setImmediate(() => this.sendBatch());
     });
   }
 
-  /** Sends up to a batch of the waiting messages; once answered, the next goes if none is on its way. */
+  /** Sends up to a batch of the waiting messages. */
   private sendBatch(): void {
     if (this.appends.length === 0) return;
-    const batch = this.appends.splice(0, MAX_BATCH);
-    this.calling++;
-    void this.appendBatch(batch).finally(() => {
-      this.calling--;
-      if (this.calling === 0) this.sendBatch();
-    });
+    void this.appendBatch(this.appends.splice(0, MAX_BATCH));
+    if (this.appends.length > 0) setImmediate(() => this.sendBatch());
   }
 
   private async appendBatch(batch: PendingAppend[]): Promise<void> {

@@ -55,6 +55,9 @@ export const connectionOptions = (timeoutMs: number) =>
     autoResendUnfulfilledCommands: false,
     // Commands issued in the same tick go out as one write.
     enableAutoPipelining: true,
+    // Except the message append: the store batches appends itself, and auto-pipelining lets one
+    // pipeline be on its way at a time, so a batch would wait for the one before to be answered.
+    autoPipeliningIgnoredCommands: ['mayflyAppendBatchKeyed'],
   }) satisfies RedisOptions;
 
 /** timeoutMs: the longest any command may take (Redis up but silent) before it fails. */

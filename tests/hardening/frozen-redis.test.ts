@@ -4,6 +4,8 @@ import { afterAll, expect, test } from 'bun:test';
 import { startRedis, type TestRedis } from '../helpers/redis.ts';
 import { need } from '../helpers/requirements.ts';
 import { createRoom, joinRoom, startTestServer, type TestServer, waitFor } from '../helpers/server.ts';
+import { createLogger } from '../../src/log.ts';
+import { openRedis } from '../../src/storage/redis.ts';
 import { connect, type TestSocket } from '../helpers/ws.ts';
 
 const TIMEOUT_MS = 1000;
@@ -107,4 +109,62 @@ test.skipIf(!need('redis-server'))(
     console.log(`frozen-redis timings (ms, STORAGE_TIMEOUT_MS=${TIMEOUT_MS}): ${JSON.stringify(timings)}`);
   },
   60_000,
+);
+
+test.skipIf(!need('redis-server'))(
+  'an append sent while an earlier one is unanswered fails after its own timeout, not after the earlier one’s as well',
+  async () => {
+    const own = await startRedis();
+    const { store } = await openRedis(own.url, createLogger('silent'), TIMEOUT_MS);
+    try {
+      const now = Date.now();
+      const room = {
+        id: 'gather-room',
+        name: 'g',
+        ownerName: 'ann',
+        createdAt: now,
+        expiresAt: now + 60_000,
+        maxUsers: 20,
+        idleSeconds: null,
+        passwordHash: null,
+        ownerTokenHash: null,
+      };
+      await store.createRoom(room);
+      const draft = (content: string) => ({
+        id: content,
+        username: 'ann',
+        memberId: 'm1',
+        content,
+        timestamp: new Date().toISOString(),
+        verified: false,
+      });
+      expect((await store.appendMessage('gather-room', draft('before'), 200))?.seq).toBe(1);
+      own.pause();
+      const first = store.appendMessage('gather-room', draft('first'), 200).then(
+        () => 'stored',
+        (e: Error) => e.name,
+      );
+      await Bun.sleep(50); // the first is on its way, unanswered
+      const sentAt = performance.now();
+      const later = await Promise.all(
+        ['second', 'third'].map((c) =>
+          store.appendMessage('gather-room', draft(c), 200).then(
+            () => 'stored',
+            (e: Error) => e.name,
+          ),
+        ),
+      );
+      const waited = performance.now() - sentAt;
+      expect(await first).toBe('StorageTimeoutError');
+      expect(later).toEqual(['StorageTimeoutError', 'StorageTimeoutError']);
+      // Sent at once (not held until the first is answered): their own timeout, not the first's as well.
+      expect(waited).toBeLessThan(TIMEOUT_MS + 700);
+      expect(waited).toBeGreaterThan(TIMEOUT_MS - 100);
+    } finally {
+      own.resume();
+      await store.close();
+      await own.stop();
+    }
+  },
+  30_000,
 );
