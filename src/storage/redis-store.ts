@@ -374,9 +374,9 @@ export type RedisClient = Redis | Cluster;
 
 const lines = (s: string | undefined) => (s ? s.split('\n') : []);
 
-/** Messages in one script call at most, and waiting for Redis at most (then refused). */
+/** Messages in one script call at most: a batch that reaches it goes at once. */
 const MAX_BATCH = 1024;
-
+/** Messages waiting for Redis at most (sent or not, unanswered): past it, new ones are refused. */
 export const MAX_APPENDING = 20_000;
 
 /** One shared refusal: under overload, making a new error (and its stack) per message costs too much. */
@@ -690,11 +690,9 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
-  /** Sends up to a batch of the waiting messages. */
+  /** Sends the waiting messages: never more than a batch, since a full one goes as it fills. */
   private sendBatch(): void {
-    if (this.appends.length === 0) return;
-    void this.appendBatch(this.appends.splice(0, MAX_BATCH));
-    if (this.appends.length > 0) setImmediate(() => this.sendBatch());
+    if (this.appends.length > 0) void this.appendBatch(this.appends.splice(0));
   }
 
   private async appendBatch(batch: PendingAppend[]): Promise<void> {
